@@ -1,0 +1,167 @@
+/**
+ * The one SQLite seam: `bun:sqlite` inside the compiled binary, `better-sqlite3` under Node.
+ * Both expose the same synchronous surface here; everything above this file is runtime-free.
+ */
+import { createRequire } from "node:module";
+
+export type SqlValue = string | number | bigint | null | Uint8Array | boolean;
+export type Params = SqlValue[] | [Record<string, SqlValue>];
+
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number;
+}
+
+export interface Statement<Row = Record<string, unknown>> {
+  run(...params: Params): RunResult;
+  get(...params: Params): Row | undefined;
+  all(...params: Params): Row[];
+  iterate(...params: Params): IterableIterator<Row>;
+}
+
+export interface Database {
+  readonly path: string;
+  prepare<Row = Record<string, unknown>>(sql: string): Statement<Row>;
+  exec(sql: string): void;
+  /** Runs fn inside BEGIN IMMEDIATE … COMMIT; rolls back on throw. Nested calls join the outer one. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+interface DriverStatement {
+  run(...p: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  get(...p: unknown[]): unknown;
+  all(...p: unknown[]): unknown[];
+  iterate(...p: unknown[]): IterableIterator<unknown>;
+}
+interface Driver {
+  prepare(sql: string): DriverStatement;
+  exec(sql: string): void;
+  close(): void;
+}
+
+const isBun = typeof process.versions.bun === "string";
+
+function openDriver(path: string): Driver {
+  if (isBun) {
+    // Only reached under Bun; the specifier is kept out of Node's static resolution.
+    const { Database: BunDatabase } = require("bun:sqlite") as typeof import("bun:sqlite");
+    const db = new BunDatabase(path, { create: true, strict: true, safeIntegers: false });
+    return {
+      prepare: (sql) => {
+        const st = db.prepare(sql);
+        return {
+          run: (...p) => st.run(...(p as never[])),
+          get: (...p) => st.get(...(p as never[])) ?? undefined,
+          all: (...p) => st.all(...(p as never[])),
+          iterate: (...p) => st.iterate(...(p as never[])) as IterableIterator<unknown>,
+        };
+      },
+      exec: (sql) => db.exec(sql),
+      close: () => db.close(),
+    };
+  }
+  const BetterSqlite = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
+  const db = new BetterSqlite(path);
+  return {
+    prepare: (sql) => {
+      const st = db.prepare(sql);
+      const returnsRows = st.reader;
+      return {
+        run: (...p) => st.run(...p),
+        get: (...p) => (returnsRows ? st.get(...p) : (st.run(...p), undefined)),
+        all: (...p) => (returnsRows ? st.all(...p) : (st.run(...p), [])),
+        iterate: (...p) => st.iterate(...p) as IterableIterator<unknown>,
+      };
+    },
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  };
+}
+
+/** Booleans become 0/1 and Buffers plain bytes, so both drivers bind the same values. */
+function normalise(params: unknown[]): unknown[] {
+  return params.map((v) => {
+    if (typeof v === "boolean") return v ? 1 : 0;
+    if (v !== null && typeof v === "object" && !(v instanceof Uint8Array)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = typeof x === "boolean" ? (x ? 1 : 0) : x;
+      return out;
+    }
+    return v;
+  });
+}
+
+function normaliseRow<Row>(row: unknown): Row {
+  if (row && typeof row === "object") {
+    for (const [k, v] of Object.entries(row)) {
+      // better-sqlite3 hands out Buffers, bun:sqlite Uint8Arrays: give callers one type.
+      if (v instanceof Uint8Array && v.constructor !== Uint8Array) {
+        (row as Record<string, unknown>)[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      }
+    }
+  }
+  return row as Row;
+}
+
+export function openDatabase(path: string): Database {
+  const driver = openDriver(path);
+  driver.exec("PRAGMA journal_mode = WAL");
+  driver.exec("PRAGMA synchronous = NORMAL");
+  driver.exec("PRAGMA foreign_keys = ON");
+  driver.exec("PRAGMA busy_timeout = 10000");
+  let depth = 0;
+  const cache = new Map<string, Statement<never>>();
+  const db: Database = {
+    path,
+    prepare<Row>(sql: string): Statement<Row> {
+      const hit = cache.get(sql);
+      if (hit) return hit as Statement<Row>;
+      const st = driver.prepare(sql);
+      const wrapped: Statement<Row> = {
+        run: (...p) => {
+          const r = st.run(...normalise(p));
+          return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
+        },
+        get: (...p) => {
+          const row = st.get(...normalise(p));
+          return row == null ? undefined : normaliseRow<Row>(row);
+        },
+        all: (...p) => st.all(...normalise(p)).map((r) => normaliseRow<Row>(r)),
+        iterate: function* (...p) {
+          for (const r of st.iterate(...normalise(p))) yield normaliseRow<Row>(r);
+        },
+      };
+      cache.set(sql, wrapped as Statement<never>);
+      return wrapped;
+    },
+    exec: (sql) => driver.exec(sql),
+    transaction<T>(fn: () => T): T {
+      if (depth > 0) {
+        depth++;
+        try {
+          return fn();
+        } finally {
+          depth--;
+        }
+      }
+      driver.exec("BEGIN IMMEDIATE");
+      depth = 1;
+      try {
+        const result = fn();
+        driver.exec("COMMIT");
+        return result;
+      } catch (err) {
+        driver.exec("ROLLBACK");
+        throw err;
+      } finally {
+        depth = 0;
+      }
+    },
+    close: () => {
+      cache.clear();
+      driver.close();
+    },
+  };
+  return db;
+}

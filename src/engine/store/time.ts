@@ -1,0 +1,27 @@
+/** Store timestamps: UTC "YYYY-MM-DD HH:MM:SS.fff" (sortable as text, what SQLite's datetime() compares with). */
+export function toDbTime(date: Date): string {
+  return date.toISOString().replace("T", " ").replace("Z", "");
+}
+
+export function nowDb(): string {
+  return toDbTime(new Date());
+}
+
+export function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+/**
+ * Wire form used by rebuilderd (chrono NaiveDateTime): "T" separator, no zone suffix,
+ * fraction only when non-zero (3 digits here, since we keep milliseconds).
+ */
+export function toWireTime(db: string | null): string | null {
+  if (db == null) return null;
+  const [base, frac] = db.replace(" ", "T").split(".");
+  if (!frac || /^0*$/.test(frac)) return base!;
+  return `${base}.${frac.padEnd(3, "0").slice(0, 3)}`;
+}
+
+export function fromDbTime(db: string): Date {
+  return new Date(db.replace(" ", "T") + "Z");
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../../src/engine/store/index.js";
+import { openDatabase } from "../../src/engine/store/sqlite.js";
+import { migrate, SCHEMA_VERSION } from "../../src/engine/store/migrate.js";
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "rebuilder-store-"));
+
+describe("store", () => {
+  it("creates a WAL database with foreign keys and the current schema", () => {
+    const db = openStore(tempDir());
+    expect(db.prepare<{ journal_mode: string }>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
+    expect(db.prepare<{ foreign_keys: number }>("PRAGMA foreign_keys").get()?.foreign_keys).toBe(1);
+    const versions = db.prepare<{ version: number }>("SELECT version FROM schema_migrations").all();
+    expect(versions.map((v) => v.version)).toContain(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it("applies migrations once", () => {
+    const dir = tempDir();
+    openStore(dir).close();
+    const db = openStore(dir);
+    expect(migrate(db)).toEqual([]);
+    db.close();
+  });
+
+  it("refuses a database from a newer rebuilder", () => {
+    const dir = tempDir();
+    const db = openStore(dir);
+    db.prepare("INSERT INTO schema_migrations VALUES (9999, 'future', datetime('now'))").run();
+    db.close();
+    expect(() => openStore(dir)).toThrow(/newer than this rebuilder/);
+  });
+
+  it("rolls a failed transaction back completely", () => {
+    const db = openStore(tempDir());
+    expect(() =>
+      db.transaction(() => {
+        db.prepare("INSERT INTO source_packages (name, version, distribution, release, last_seen) VALUES ('a','1','debian','sid','2026-01-01 00:00:00')").run();
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM source_packages").get()?.n).toBe(0);
+    db.close();
+  });
+
+  it("binds booleans and round-trips blobs as Uint8Array", () => {
+    const db = openDatabase(join(tempDir(), "x.db"));
+    db.exec("CREATE TABLE t (b INTEGER, blob BLOB)");
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(true, new Uint8Array([1, 2, 3]));
+    const row = db.prepare<{ b: number; blob: Uint8Array }>("SELECT * FROM t").get()!;
+    expect(row.b).toBe(1);
+    expect(row.blob).toBeInstanceOf(Uint8Array);
+    expect([...row.blob]).toEqual([1, 2, 3]);
+    db.close();
+  });
+
+  it("does not treat a NULL component as a new binary on every import", () => {
+    const db = openStore(tempDir());
+    db.prepare("INSERT INTO source_packages (name, version, distribution, release, last_seen) VALUES ('tails','6.10','tails','stable','2026-01-01 00:00:00')").run();
+    db.prepare("INSERT INTO build_inputs (source_package_id, url, backend, architecture) VALUES (1, 'u', 'tails', 'amd64')").run();
+    const insert = db.prepare(
+      "INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url) VALUES (1, 1, 'x.img', '6.10', NULL, 'amd64', 'u') ON CONFLICT DO NOTHING",
+    );
+    insert.run();
+    insert.run();
+    expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM binary_packages").get()?.n).toBe(1);
+    db.close();
+  });
+
+  it("gives a clear error for a file that is not a database", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "rebuilder.db"), "this is not sqlite".repeat(100));
+    expect(() => openStore(dir)).toThrow(/not a database|file is (encrypted|not a database)/i);
+  });
+});
