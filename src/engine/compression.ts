@@ -92,7 +92,7 @@ export async function* decompressStream(data: Uint8Array, what: string): AsyncGe
         yield zstdDecompress(data);
         return;
       case "xz": {
-        const stream = new xzDecompress.XzReadableStream(new Blob([data]).stream());
+        const stream = new xzDecompress.XzReadableStream(new Blob([data as Uint8Array<ArrayBuffer>]).stream());
         const reader = stream.getReader();
         for (;;) {
           const { done, value } = await reader.read();

@@ -30,6 +30,8 @@ export interface SyncProfile {
   /** Our additions (ignored by rebuilderd): index authenticity. */
   verify_signature: boolean;
   keyring?: string;
+  /** Debian: base URL of the buildinfo service the build inputs point at. */
+  buildinfo_source?: string;
 }
 
 export interface FetchedFile {

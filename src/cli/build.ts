@@ -1,0 +1,82 @@
+/** `rebuilder build`: the local worker slots in the foreground, until idle or until stopped. */
+import { join } from "node:path";
+import type { Command } from "commander";
+import { loadOrCreateSigningKey } from "../engine/evidence/index.js";
+import { EventBus } from "../engine/events.js";
+import { WorkerSlots, type RunSummary } from "../engine/workers/index.js";
+import { CliContext } from "./context.js";
+import { safe } from "./terminal.js";
+
+export function signingKeyPath(dataDir: string): string {
+  return join(dataDir, "rebuilder.sign.key");
+}
+
+function summaryLine(s: RunSummary): string {
+  return `built ${s.built}: ${s.good} GOOD, ${s.bad} BAD, ${s.fail} FAIL, took ${s.took_s.toFixed(1)}s`;
+}
+
+/** Foreground mode: build until a signal stops the slots; the summary counts what finished meanwhile. */
+async function runUntilStopped(slots: WorkerSlots, events: EventBus, stopped: () => Promise<void> | undefined): Promise<RunSummary> {
+  const started = performance.now();
+  const summary: RunSummary = { built: 0, good: 0, bad: 0, fail: 0, took_s: 0 };
+  const sub = events.subscribe((e) => {
+    if (e.type !== "job.finished") return;
+    summary.built++;
+    if (e.status === "GOOD") summary.good++;
+    else if (e.status === "BAD") summary.bad++;
+    else if (e.status === "FAIL") summary.fail++;
+  });
+  slots.start();
+  while (!stopped()) await new Promise((resolve) => setTimeout(resolve, 200));
+  await stopped();
+  // Let the last job.finished events reach the subscriber.
+  await new Promise((resolve) => setImmediate(resolve));
+  sub.unsubscribe();
+  return { ...summary, took_s: (performance.now() - started) / 1000 };
+}
+
+export function registerBuildCommand(program: Command): void {
+  program
+    .command("build")
+    .description("run the local worker slots: rebuild queued packages (Ctrl-C once lets running builds finish, twice hands them back)")
+    .option("--until-idle", "exit when no due job is left, printing a summary")
+    .option("--slots <n>", "number of worker slots (default: [slots] count)", (v) => {
+      if (!/^[1-9]\d*$/.test(v)) throw new Error(`--slots must be a positive integer, got ${JSON.stringify(v)}`);
+      return Number(v);
+    })
+    .option("--json", "print the summary as JSON")
+    .action(async (o: { untilIdle?: boolean; slots?: number; json?: boolean }, cmd: Command) => {
+      const ctx = CliContext.of(cmd);
+      const config = ctx.config();
+      if (o.slots) config.slots.count = o.slots;
+      const events = new EventBus();
+      events.subscribe((e) => {
+        if (e.type === "job.started") process.stderr.write(safe(`[${e.slot}] building ${e.name} ${e.version} (${e.architecture}, ${e.backend})\n`));
+        if (e.type === "job.finished") process.stderr.write(safe(`[${e.slot}] ${e.status} ${e.name} ${e.version}${e.reason ? `: ${e.reason}` : ""}\n`));
+      });
+      const slots = await WorkerSlots.create({
+        db: ctx.store(),
+        dataDir: ctx.dataDir,
+        config,
+        events,
+        signingKey: loadOrCreateSigningKey(signingKeyPath(ctx.dataDir)),
+      });
+      let signals = 0;
+      let stopped: Promise<void> | undefined;
+      const onSignal = () => {
+        signals++;
+        process.stderr.write(signals === 1 ? "rebuilder: finishing running builds (Ctrl-C again to hand them back)\n" : "rebuilder: handing running builds back to the queue\n");
+        stopped = slots.stop({ handBack: signals > 1 });
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const summary = o.untilIdle ? await slots.runUntilIdle() : await runUntilStopped(slots, events, () => stopped);
+        process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        ctx.close();
+      }
+    });
+}

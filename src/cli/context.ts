@@ -1,0 +1,52 @@
+/** What every command needs from the global options: the data directory, the store, the engine config. */
+import type { Command } from "commander";
+import { loadEngineConfig, type EngineConfig } from "../engine/config.js";
+import { resolveDataDir } from "../engine/paths.js";
+import { openStore, type Database } from "../engine/store/index.js";
+
+export interface GlobalOptions {
+  dataDir?: string;
+  config?: string;
+  verbose?: number;
+}
+
+export class CliContext {
+  readonly dataDir: string;
+  private db?: Database;
+  private engineConfig?: EngineConfig;
+
+  constructor(readonly options: GlobalOptions) {
+    this.dataDir = resolveDataDir(options.dataDir);
+  }
+
+  static of(cmd: Command): CliContext {
+    return new CliContext(cmd.optsWithGlobals<GlobalOptions>());
+  }
+
+  store(): Database {
+    return (this.db ??= openStore(this.dataDir));
+  }
+
+  config(): EngineConfig {
+    if (!this.engineConfig) {
+      const { config, warnings } = loadEngineConfig(this.options.config);
+      for (const w of warnings) warn(w);
+      this.engineConfig = config;
+    }
+    return this.engineConfig;
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`rebuilder: warning: ${message}\n`);
+}
+
+/** Collects a repeatable option into a list (commander helper). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,50 @@
+/** Builds the `rebuilder` command line; each command group lives in its own module. */
+import { Command, CommanderError } from "commander";
+import pkg from "../../package.json" with { type: "json" };
+import { registerSyncCommands } from "./sync.js";
+import { registerPkgsList } from "./pkgs.js";
+import { registerQueueCommands } from "./queue.js";
+import { registerBuildCommand } from "./build.js";
+import { safe } from "./terminal.js";
+
+export function buildProgram(): Command {
+  const program = new Command("rebuilder")
+    .description("Independent verification of Linux binary packages: follow an index, rebuild every new version, keep the verdict and its evidence.")
+    .version(pkg.version, "-V, --version")
+    .option("--data-dir <dir>", "where the store lives (default: $REBUILDER_DATA_DIR, else the XDG data directory)")
+    .option("-c, --config <file>", "engine configuration in rebuilderd.conf / rebuilderd-worker.conf form")
+    .option("-v, --verbose", "more output (repeatable)", (_: string, n: number) => n + 1, 0)
+    .showHelpAfterError()
+    .exitOverride();
+
+  const pkgs = program.command("pkgs").description("packages in the local store: sync indexes, list verdicts");
+  registerSyncCommands(program, pkgs);
+  registerPkgsList(pkgs);
+  registerQueueCommands(program);
+  registerBuildCommand(program);
+  for (const c of program.commands) c.exitOverride();
+  for (const c of pkgs.commands) c.exitOverride();
+  return program;
+}
+
+/** Runs the program; returns the exit code (0 ok, 1 error, 2 usage). */
+export async function main(argv: string[]): Promise<number> {
+  // `rebuilder pkgs ls | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are printed by commander itself and end with a zero code.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`rebuilder: error: ${safe((err as Error).message)}\n`);
+    if (process.env.REBUILDER_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return 1;
+  }
+}

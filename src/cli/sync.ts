@@ -1,0 +1,167 @@
+/** `rebuilder sync`, `pkgs sync` and `pkgs sync-profile`: index → local store, with progress and a summary. */
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { defaultSyncConfigPath } from "../engine/paths.js";
+import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
+import { detectDefaultProfile, loadSyncConfig, selectProfiles } from "../sync/profiles.js";
+import type { SyncProfile, SyncProgress } from "../sync/types.js";
+import { CliContext, collect, warn } from "./context.js";
+import { formatBytes, safe, StatusLine } from "./terminal.js";
+
+interface SyncOutputOptions {
+  json?: boolean;
+  printJson?: boolean;
+  force?: boolean;
+}
+
+function describe(e: SyncProgress): string {
+  if (e.kind === "fetch") {
+    const name = e.url.split("/").slice(-3).join("/");
+    return `fetching ${name} ${formatBytes(e.bytes)}${e.total ? ` of ${formatBytes(e.total)}` : ""}`;
+  }
+  return `parsing ${e.file.split("/").slice(-3).join("/")}: ${e.packages.toLocaleString("en")} packages`;
+}
+
+export function summaryLine(s: SyncSummary): string {
+  return (
+    `${s.profile}: ${s.packages} source packages (${s.binaries} binaries): ${s.new} new, ${s.changed} changed, ` +
+    `${s.vanished} vanished, ${s.queued} queued` +
+    (s.unchanged ? `, ${s.unchanged} scopes unchanged` : "") +
+    `, took ${s.took_s.toFixed(2)}s`
+  );
+}
+
+async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutputOptions): Promise<void> {
+  const db = ctx.store();
+  const status = new StatusLine();
+  const common = {
+    dataDir: ctx.dataDir,
+    policy: ctx.config().schedule,
+    force: opts.force,
+    onProgress: (profile: string, e: SyncProgress) => status.update(`${profile}: ${describe(e)}`),
+    onWarning: (m: string) => {
+      if ((ctx.options.verbose ?? 0) > 0) {
+        status.clear();
+        warn(m);
+      }
+    },
+  };
+  try {
+    if (opts.printJson) {
+      const all = [];
+      for (const p of profiles) all.push(...(await collectReports(db, p, { ...common, force: true })).reports.map((r) => r.report));
+      status.clear();
+      process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      return;
+    }
+    const summaries: SyncSummary[] = [];
+    for (const p of profiles) {
+      summaries.push(await syncProfile(db, p, common));
+      status.clear();
+      if (!opts.json) process.stdout.write(`${safe(summaryLine(summaries.at(-1)!))}\n`);
+    }
+    if (opts.json) process.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries)}\n`);
+  } finally {
+    status.clear();
+  }
+}
+
+interface PkgsSyncOptions extends SyncOutputOptions {
+  component?: string[];
+  architecture?: string[];
+  release?: string[];
+  maintainer?: string[];
+  pkg?: string[];
+  exclude?: string[];
+  syncMethod?: string;
+  keyring?: string;
+  verify: boolean;
+}
+
+function profileFromFlags(distro: string, source: string, o: PkgsSyncOptions): SyncProfile {
+  return {
+    // Scopes are per profile name: ad-hoc syncs of different components must not un-see each other.
+    name: `${distro}/${(o.component ?? []).join("+")}`,
+    distro,
+    sync_method: o.syncMethod ?? distro,
+    components: o.component ?? [],
+    releases: (o.release ?? []).map((name) => ({ name })),
+    architectures: o.architecture ?? [],
+    source,
+    include: [],
+    maintainers: o.maintainer ?? [],
+    pkgs: o.pkg ?? [],
+    excludes: o.exclude ?? [],
+    verify_signature: o.verify,
+    ...(o.keyring ? { keyring: o.keyring } : {}),
+  };
+}
+
+function loadProfiles(file: string, names: string[]): SyncProfile[] {
+  const { profiles, warnings } = loadSyncConfig(file);
+  for (const w of warnings) warn(w);
+  return selectProfiles(profiles, names, file);
+}
+
+export function registerSyncCommands(program: Command, pkgs: Command): void {
+  program
+    .command("sync")
+    .description("sync package indexes into the local store: the named profiles, all profiles of the sync config, or a default profile for this machine")
+    .argument("[profile...]", "profile names from the sync config")
+    .option("--sync-config <file>", "profiles in rebuilderd-sync.conf form", undefined)
+    .option("--json", "print the summary as JSON")
+    .option("--force", "parse and import even indexes that did not change")
+    .action(async (names: string[], o: { syncConfig?: string } & SyncOutputOptions, cmd: Command) => {
+      const ctx = CliContext.of(cmd);
+      try {
+        const file = o.syncConfig ?? defaultSyncConfigPath();
+        const profiles = o.syncConfig || existsSync(file) ? loadProfiles(file, names) : [detectDefaultProfile()];
+        await runSync(ctx, profiles, o);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  pkgs
+    .command("sync")
+    .description("sync one distribution index into the local store (same options as rebuildctl pkgs sync)")
+    .argument("<distro>")
+    .argument("<source>", "mirror URL, URL template ($repo/$arch for Arch) or local path")
+    .option("--component <c>", "component / repository (repeatable)", collect)
+    .option("--architecture <a>", "architecture (repeatable)", collect)
+    .option("--release <r>", "release / suite (repeatable)", collect)
+    .option("--maintainer <m>", "include binaries whose maintainer starts with this (repeatable)", collect)
+    .option("--pkg <glob>", "include binaries whose name matches (repeatable)", collect)
+    .option("--exclude <glob>", "always drop binaries whose name matches (repeatable)", collect)
+    .option("--sync-method <m>", "parser: archlinux, debian, fedora, tails (default: <distro>)")
+    .option("--keyring <file>", "OpenPGP keyring the index signature is checked against")
+    .option("--no-verify", "do not check the index signature (not recommended)")
+    .option("--print-json", "print the package reports instead of importing them")
+    .option("--json", "print the summary as JSON")
+    .option("--force", "parse and import even indexes that did not change")
+    .action(async (distro: string, source: string, o: PkgsSyncOptions, cmd: Command) => {
+      const ctx = CliContext.of(cmd);
+      try {
+        await runSync(ctx, [profileFromFlags(distro, source, o)], o);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  pkgs
+    .command("sync-profile")
+    .description("sync the named profiles of a rebuilderd-sync.conf file into the local store")
+    .argument("<profile...>")
+    .option("--sync-config <file>", "profiles in rebuilderd-sync.conf form", "/etc/rebuilderd-sync.conf")
+    .option("--print-json", "print the package reports instead of importing them")
+    .option("--json", "print the summary as JSON")
+    .option("--force", "parse and import even indexes that did not change")
+    .action(async (names: string[], o: { syncConfig: string } & SyncOutputOptions, cmd: Command) => {
+      const ctx = CliContext.of(cmd);
+      try {
+        await runSync(ctx, loadProfiles(o.syncConfig, names), o);
+      } finally {
+        ctx.close();
+      }
+    });
+}

@@ -1,0 +1,10 @@
+export { expandArchitectures } from "./architectures.js";
+export { initialNextRetry } from "./policy.js";
+export { claimJob, dropQueueItem, heartbeat, reclaimExpired, registerWorker, releaseJob } from "./queue.js";
+export type { ClaimedArtifact, ClaimedJob, QueueFilter } from "./queue.js";
+export { dropQueue, pushQueue } from "./requeue.js";
+export type { QueueMatch } from "./requeue.js";
+export { latestStatus, recordRebuild } from "./results.js";
+export type { ArtifactStatus, RebuildOutcome } from "./results.js";
+export { enqueueAfterSync } from "./sync-enqueue.js";
+export type { EnqueueDecision } from "./sync-enqueue.js";

@@ -1,0 +1,94 @@
+/** Operator requests: `POST /api/v1/queue` (push) and `DELETE /api/v1/queue` (drop), reference §3.3 and §8.7. */
+import type { BuildStatus } from "../events.js";
+import type { Database } from "../store/index.js";
+import type { SqlValue } from "../store/sqlite.js";
+import { addSeconds, toDbTime } from "../store/time.js";
+import { queuedFriendIds } from "./friends.js";
+import { LATEST_STATUS_SQL } from "./results.js";
+
+/** Every field narrows the selection; `{}` matches everything. */
+export interface QueueMatch {
+  distribution?: string;
+  /** null matches rolling releases (release IS NULL). */
+  release?: string | null;
+  /** The build input's architecture, exactly. */
+  architecture?: string;
+  name?: string;
+  version?: string;
+  /** Status of the latest rebuild; UNKWN = never built (or an UNKWN verdict). */
+  status?: BuildStatus;
+  /** Some binary of the source package is in this component. */
+  component?: string;
+}
+
+const STATUSES: readonly string[] = ["GOOD", "BAD", "FAIL", "UNKWN"];
+
+/**
+ * Build inputs matching the request. Unlike rebuilderd, which matches a status in *any*
+ * historical rebuild, `status` is compared with the latest rebuild only, so "requeue BAD"
+ * does not pick up packages that have been GOOD since.
+ */
+function matchedBuildInputs(match: QueueMatch): { sql: string; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const eq = (column: string, value: SqlValue | undefined) => {
+    if (value === undefined) return;
+    where.push(`${column} IS ?`);
+    params.push(value);
+  };
+  eq("sp.distribution", match.distribution);
+  eq("sp.release", match.release);
+  eq("bi.architecture", match.architecture);
+  eq("sp.name", match.name);
+  eq("sp.version", match.version);
+  if (match.component !== undefined) {
+    where.push("EXISTS (SELECT 1 FROM binary_packages bp WHERE bp.source_package_id = sp.id AND bp.component = ?)");
+    params.push(match.component);
+  }
+  if (match.status !== undefined) {
+    if (!STATUSES.includes(match.status)) throw new Error(`unknown status ${JSON.stringify(match.status)}, expected one of ${STATUSES.join(", ")}`);
+    where.push(match.status === "UNKWN" ? `coalesce(${LATEST_STATUS_SQL}, 'UNKWN') = 'UNKWN'` : `${LATEST_STATUS_SQL} = ?`);
+    if (match.status !== "UNKWN") params.push(match.status);
+  }
+  const sql = `SELECT DISTINCT bi.id FROM build_inputs bi JOIN source_packages sp ON sp.id = bi.source_package_id
+    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY bi.id`;
+  return { sql, params };
+}
+
+/**
+ * Queues every matching build input with `priority`, due at once (next_retry = now − 1 min).
+ * Friend-aware: when a friend already has a job, that job is re-prioritised and made due
+ * instead of adding a second one. Retry counters and earlier results are kept. Returns the
+ * number of jobs created or re-prioritised.
+ */
+export function pushQueue(db: Database, match: QueueMatch, priority: number, now: Date): number {
+  if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority >= 2 ** 31) throw new Error(`priority must be a 32-bit integer, got ${priority}`);
+  const { sql, params } = matchedBuildInputs(match);
+  const due = toDbTime(addSeconds(now, -60));
+  return db.transaction(() => {
+    const setDue = db.prepare("UPDATE build_inputs SET next_retry = ? WHERE id = ?");
+    const setPriority = db.prepare("UPDATE queue SET priority = ? WHERE build_input_id = ?");
+    const insert = db.prepare("INSERT INTO queue (build_input_id, priority, queued_at) VALUES (?, ?, ?)");
+    const touched = new Set<number>();
+    for (const { id } of db.prepare<{ id: number }>(sql).all(...params)) {
+      const queued = queuedFriendIds(db, id);
+      for (const friend of queued) {
+        setPriority.run(priority, friend);
+        setDue.run(due, friend);
+        touched.add(friend);
+      }
+      if (queued.length === 0) {
+        setDue.run(due, id);
+        insert.run(id, priority, toDbTime(now));
+        touched.add(id);
+      }
+    }
+    return touched.size;
+  });
+}
+
+/** Deletes every matching job, running ones included (as rebuilderd). `{}` empties the queue. */
+export function dropQueue(db: Database, match: QueueMatch): number {
+  const { sql, params } = matchedBuildInputs(match);
+  return db.prepare(`DELETE FROM queue WHERE build_input_id IN (${sql})`).run(...params).changes;
+}

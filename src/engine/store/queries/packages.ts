@@ -1,0 +1,94 @@
+/** Package listings shaped as the v1 API's records (reference §3.2), shared by the CLI and the API. */
+import type { Database, SqlValue } from "../sqlite.js";
+import { toWireTime } from "../time.js";
+import { LATEST_REBUILDS_CTE } from "./latest-rebuild.js";
+import { paginate, type Page } from "./pagination.js";
+
+export interface BinaryPackageRecord {
+  id: number;
+  name: string;
+  version: string;
+  distribution: string;
+  release: string | null;
+  component: string | null;
+  architecture: string;
+  url: string;
+  status: "GOOD" | "BAD" | "UNKWN" | null;
+  build_id: number | null;
+  artifact_id: number | null;
+  diffoscope_log_id: number | null;
+  attestation_log_id: number | null;
+  last_seen: string;
+  seen_in_last_sync: boolean;
+}
+
+export interface BinaryPackageFilter {
+  distribution?: string;
+  release?: string;
+  /** Any binary of the same source package is in this component (upstream semantics). */
+  component?: string;
+  architecture?: string;
+  name?: string;
+  version?: string;
+  source_name?: string;
+  seen_only?: boolean;
+  /** Our addition: the artifact's latest status; UNKWN also matches never-built. */
+  status?: "GOOD" | "BAD" | "UNKWN";
+}
+
+const COLUMNS = [
+  "id",
+  "name",
+  "version",
+  "distribution",
+  "release",
+  "component",
+  "architecture",
+  "url",
+  "status",
+  "build_id",
+  "artifact_id",
+  "diffoscope_log_id",
+  "attestation_log_id",
+  "last_seen",
+  "seen_in_last_sync",
+] as const;
+
+export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, page: Page): { total: number; records: BinaryPackageRecord[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const eq = (sql: string, v: SqlValue | undefined) => {
+    if (v === undefined) return;
+    where.push(sql);
+    params.push(v);
+  };
+  eq("sp.distribution = ?", filter.distribution);
+  eq("sp.release IS ?", filter.release);
+  eq("EXISTS (SELECT 1 FROM binary_packages c WHERE c.source_package_id = bp.source_package_id AND c.component = ?)", filter.component);
+  eq("bp.architecture = ?", filter.architecture);
+  eq("bp.name = ?", filter.name);
+  eq("bp.version = ?", filter.version);
+  eq("sp.name = ?", filter.source_name);
+  eq("sp.seen_in_last_sync = ?", filter.seen_only === undefined ? undefined : filter.seen_only ? 1 : 0);
+  if (filter.status === "UNKWN") where.push("(ra.status IS NULL OR ra.status = 'UNKWN')");
+  else eq("ra.status = ?", filter.status);
+
+  // The CTE must come first inside the paginated base query, so it is inlined as a subquery.
+  const sql = `SELECT bp.id, bp.name, bp.version, sp.distribution, sp.release, bp.component, bp.architecture,
+      bp.artifact_url AS url, ra.status, lr.id AS build_id, ra.id AS artifact_id, ra.diffoscope_log_id,
+      ra.attestation_log_id, sp.last_seen, sp.seen_in_last_sync
+    FROM binary_packages bp
+    JOIN source_packages sp ON sp.id = bp.source_package_id
+    LEFT JOIN (WITH ${LATEST_REBUILDS_CTE} SELECT * FROM latest_rebuilds) lr ON lr.build_input_id = bp.build_input_id
+    LEFT JOIN rebuild_artifacts ra ON ra.rebuild_id = lr.id AND ra.name = bp.name
+    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
+  const { total, records } = paginate<BinaryPackageRecord & { seen_in_last_sync: number | boolean }>(
+    db,
+    { sql, params, columns: COLUMNS },
+    page,
+  );
+  return {
+    total,
+    records: records.map((r) => ({ ...r, last_seen: toWireTime(r.last_seen)!, seen_in_last_sync: Boolean(r.seen_in_last_sync) })),
+  };
+}

@@ -1,0 +1,327 @@
+/**
+ * N local worker slots in one process. Each slot is a registered worker that claims due jobs
+ * it can build, runs them (job.ts) under a heartbeat lease, and records the outcome in one
+ * transaction. Slots can be paused, woken when a job is queued, run until the queue has nothing
+ * more for them, and stopped either after their current builds or at once, handing the jobs back.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { hostname as machineHostname } from "node:os";
+import { join, resolve } from "node:path";
+import type { EngineConfig } from "../config.js";
+import type { SigningKey } from "../evidence/index.js";
+import type { BuildStatus, EventBus } from "../events.js";
+import { claimJob, heartbeat, recordRebuild, registerWorker, releaseJob, type ClaimedJob, type RebuildOutcome } from "../scheduler/index.js";
+import type { Database } from "../store/index.js";
+import { resolveCapabilities, type Capabilities, type CreateBackend } from "./capabilities.js";
+import { DEFAULT_MAX_DOWNLOAD_BYTES } from "./download.js";
+import { runJob, type JobSettings } from "./job.js";
+import { DEFAULT_HEARTBEAT_SECONDS, holdLease } from "./lease.js";
+
+/** Locally, waiting rebuilderd-worker's idle_delay (180 s) would only leave new jobs waiting. */
+const MAX_LOCAL_POLL_SECONDS = 2;
+/** `idle_delay = 0` must not turn idle slots into a busy loop over the queue. */
+const MIN_POLL_SECONDS = 0.5;
+
+export interface WorkerSlotsOptions {
+  db: Database;
+  dataDir: string;
+  config: EngineConfig;
+  events: EventBus;
+  signingKey: SigningKey;
+  /** Defaults to the backend registry. */
+  createBackend?: CreateBackend;
+  heartbeatSeconds?: number;
+  /** How often an idle slot looks at the queue; defaults to `idle_delay`, at most 2 s. */
+  pollSeconds?: number;
+  maxDownloadBytes?: number;
+  /** Echo backend output to stderr; defaults to `!config.build.silent`. The TUI turns it off. */
+  echoOutput?: boolean;
+  /** Environment passed to backends; defaults to this process's. */
+  env?: Record<string, string | undefined>;
+  hostname?: string;
+}
+
+export type SlotState = "idle" | "busy" | "paused" | "stopped";
+
+export interface SlotInfo {
+  name: string;
+  workerId: number;
+  workerName: string;
+  state: SlotState;
+  paused: boolean;
+  queueId: number | null;
+}
+
+export interface RunSummary {
+  built: number;
+  good: number;
+  bad: number;
+  fail: number;
+  took_s: number;
+}
+
+type Tally = Omit<RunSummary, "took_s">;
+
+interface Slot {
+  name: string;
+  workerId: number;
+  workerName: string;
+  state: SlotState;
+  paused: boolean;
+  job: { queueId: number; abort: AbortController } | null;
+  /** `epoch` at this slot's last claim that found nothing. */
+  idleEpoch: number;
+  wakeUp: (() => void) | null;
+}
+
+/** Abort reasons: the job goes back to the queue, or it was taken from us by the scheduler. */
+class HandBack extends Error {}
+class LeaseLost extends Error {}
+
+export class WorkerSlots {
+  private readonly slots: Slot[];
+  private readonly settings: JobSettings;
+  private readonly pollMs: number;
+  private readonly heartbeatSeconds: number;
+  private readonly echo: boolean;
+  private readonly tmpRoot: string;
+  private loops: Promise<void>[] | null = null;
+  private stopping = false;
+  /** Bumped whenever new work may have appeared; idleness must be re-checked after it. */
+  private epoch = 0;
+  private idleWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private tallies = new Set<Tally>();
+
+  private constructor(
+    private readonly opts: WorkerSlotsOptions,
+    readonly capabilities: Capabilities,
+  ) {
+    const { config, dataDir, db } = opts;
+    this.settings = {
+      buildTimeoutSeconds: config.build.timeout,
+      buildMaxBytes: config.build.max_bytes,
+      maxDownloadBytes: opts.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+      diffoscope: { enabled: config.diffoscope.enabled, args: config.diffoscope.args, timeoutSeconds: config.diffoscope.timeout, maxBytes: config.diffoscope.max_bytes },
+    };
+    this.pollMs = (opts.pollSeconds ?? Math.max(MIN_POLL_SECONDS, Math.min(config.idle_delay, MAX_LOCAL_POLL_SECONDS))) * 1000;
+    this.heartbeatSeconds = opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
+    this.echo = opts.echoOutput ?? !config.build.silent;
+    this.tmpRoot = join(dataDir, "tmp");
+    mkdirSync(this.tmpRoot, { recursive: true, mode: 0o700 });
+
+    const host = opts.hostname ?? machineHostname();
+    const dataDirHash = createHash("sha256").update(resolve(dataDir)).digest("hex").slice(0, 12);
+    this.slots = Array.from({ length: config.slots.count }, (_, i) => {
+      const name = `slot-${i + 1}`;
+      const workerName = `${host}/${name}`;
+      const workerId = registerWorker(db, { name: workerName, key: `local:${host}:${dataDirHash}:${name}`, address: "local" }, new Date());
+      return { name, workerId, workerName, state: "stopped", paused: false, job: null, idleEpoch: -1, wakeUp: null };
+    });
+  }
+
+  /** Registers one worker per slot and finds out which backends can run here. */
+  static async create(opts: WorkerSlotsOptions): Promise<WorkerSlots> {
+    return new WorkerSlots(opts, await resolveCapabilities(opts.config, opts.createBackend));
+  }
+
+  get running(): boolean {
+    return this.loops !== null;
+  }
+
+  info(): SlotInfo[] {
+    return this.slots.map((s) => ({ name: s.name, workerId: s.workerId, workerName: s.workerName, state: s.state, paused: s.paused, queueId: s.job?.queueId ?? null }));
+  }
+
+  /** Starts claiming and building until stop(). */
+  start(): void {
+    if (this.loops) return;
+    this.stopping = false;
+    this.loops = this.slots.map((slot) => this.loop(slot));
+  }
+
+  /** Tells idle slots to look at the queue now (a job was queued or became due). */
+  wake(): void {
+    this.epoch++;
+    for (const slot of this.slots) slot.wakeUp?.();
+  }
+
+  /** Pauses one slot (by name) or all: a running build finishes, nothing new is claimed. */
+  pause(slotName?: string): void {
+    for (const slot of this.select(slotName)) slot.paused = true;
+    this.wake();
+  }
+
+  resume(slotName?: string): void {
+    for (const slot of this.select(slotName)) slot.paused = false;
+    this.wake();
+  }
+
+  /**
+   * Runs until no slot can claim a due job and none is building, and returns what was built
+   * meanwhile. Paused slots count as idle. If the slots were not running, they are started for
+   * this call and stopped again before it returns.
+   */
+  async runUntilIdle(): Promise<RunSummary> {
+    const started = performance.now();
+    const tally: Tally = { built: 0, good: 0, bad: 0, fail: 0 };
+    const ownRun = !this.loops;
+    this.tallies.add(tally);
+    try {
+      const idle = new Promise<void>((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
+      if (ownRun) this.start();
+      else this.wake();
+      await idle;
+    } finally {
+      this.tallies.delete(tally);
+      if (ownRun) await this.stop({ handBack: false });
+    }
+    return { ...tally, took_s: (performance.now() - started) / 1000 };
+  }
+
+  /**
+   * Stops every slot. handBack=false lets running builds finish and records them; handBack=true
+   * aborts them (killing the backend's process group) and returns their jobs to the queue
+   * untouched, recording nothing.
+   */
+  async stop({ handBack }: { handBack: boolean }): Promise<void> {
+    if (!this.loops) return;
+    this.stopping = true;
+    if (handBack) for (const slot of this.slots) slot.job?.abort.abort(new HandBack());
+    this.wake();
+    await Promise.all(this.loops);
+    this.loops = null;
+    this.settleIdle();
+  }
+
+  private select(slotName: string | undefined): Slot[] {
+    if (slotName === undefined) return this.slots;
+    const slot = this.slots.find((s) => s.name === slotName);
+    if (!slot) throw new Error(`no worker slot named ${JSON.stringify(slotName)} (there are ${this.slots.map((s) => s.name).join(", ")})`);
+    return [slot];
+  }
+
+  private async loop(slot: Slot): Promise<void> {
+    while (!this.stopping) {
+      if (slot.paused) {
+        this.setState(slot, "paused");
+        this.checkIdle();
+        await this.sleep(slot, null);
+        continue;
+      }
+      try {
+        const job = this.claim(slot);
+        if (!job) {
+          slot.idleEpoch = this.epoch;
+          this.setState(slot, "idle");
+          this.checkIdle();
+          await this.sleep(slot, this.pollMs);
+          continue;
+        }
+        await this.execute(slot, job);
+        this.wake();
+      } catch (err) {
+        // The store is unusable (locked beyond the busy timeout, disk error): report it, retry later.
+        for (const w of this.idleWaiters.splice(0)) w.reject(err);
+        this.setState(slot, "idle");
+        await this.sleep(slot, this.pollMs);
+      }
+    }
+    this.setState(slot, "stopped");
+  }
+
+  private claim(slot: Slot): ClaimedJob | null {
+    const backends = [...this.capabilities.backends.keys()];
+    if (backends.length === 0) return null;
+    return claimJob(this.opts.db, slot.workerId, { backends, architectures: this.capabilities.architectures }, this.opts.config.schedule, new Date());
+  }
+
+  private async execute(slot: Slot, job: ClaimedJob): Promise<void> {
+    const { db, config, events } = this.opts;
+    const abort = new AbortController();
+    slot.job = { queueId: job.queueId, abort };
+    this.setState(slot, "busy", job.queueId);
+    events.publish({ type: "job.started", queueId: job.queueId, slot: slot.name, name: job.name, version: job.version, architecture: job.architecture, backend: job.backend });
+    const finished = (status: BuildStatus, buildId: number | null, reason?: string) =>
+      events.publish({ type: "job.finished", queueId: job.queueId, slot: slot.name, name: job.name, version: job.version, status, buildId, ...(reason ? { reason } : {}) });
+
+    const lease = holdLease(this.heartbeatSeconds, () => heartbeat(db, job.queueId, slot.workerId, new Date()), () => abort.abort(new LeaseLost()));
+    let outcome: RebuildOutcome;
+    try {
+      outcome = await runJob(job, {
+        backend: this.capabilities.backends.get(job.backend)!,
+        settings: this.settings,
+        signingKey: this.opts.signingKey,
+        tmpRoot: this.tmpRoot,
+        cacheDir: join(this.opts.dataDir, "backends", job.backend),
+        workerName: slot.workerName,
+        env: this.opts.env ?? process.env,
+        signal: abort.signal,
+        onLine: (line) => {
+          events.publish({ type: "job.log", queueId: job.queueId, slot: slot.name, line });
+          if (this.echo) process.stderr.write(`${line}\n`);
+        },
+      });
+    } catch (err) {
+      if (err instanceof HandBack) {
+        releaseJob(db, job.queueId, slot.workerId);
+        finished("UNKWN", null, "handed back to the queue");
+      } else if (err instanceof LeaseLost) {
+        finished("UNKWN", null, "the job was taken back by the scheduler (heartbeat refused); nothing recorded");
+      } else {
+        // runJob turns every job problem into a FAIL outcome, so this is a bug. The lease runs out
+        // after the ping deadline; handing the job back at once could rebuild it in a tight loop.
+        finished("UNKWN", null, `internal error, nothing recorded: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return;
+    } finally {
+      lease.release();
+      slot.job = null;
+    }
+
+    try {
+      const { buildId } = recordRebuild(db, job.queueId, outcome, config.schedule, new Date());
+      for (const tally of this.tallies) {
+        tally.built++;
+        if (outcome.status === "GOOD") tally.good++;
+        else if (outcome.status === "BAD") tally.bad++;
+        else tally.fail++;
+      }
+      finished(outcome.status, buildId, outcome.failReason ?? undefined);
+    } catch (err) {
+      // Usually the job vanished meanwhile (dropped by a sync or an admin). If it is still there,
+      // its lease expires after the ping deadline: releasing it now could rebuild it in a loop.
+      finished(outcome.status, null, `result not recorded: ${(err as Error).message}`);
+    }
+  }
+
+  private setState(slot: Slot, state: SlotState, queueId?: number): void {
+    if (slot.state === state) return;
+    slot.state = state;
+    this.opts.events.publish({ type: "slot.state", slot: slot.name, state, ...(queueId !== undefined ? { queueId } : {}) });
+  }
+
+  /** Resolves waiting runUntilIdle calls once every slot is paused or has found nothing since the last change. */
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    if (this.slots.every((s) => s.state === "paused" || (s.state === "idle" && s.idleEpoch === this.epoch))) this.settleIdle();
+  }
+
+  private settleIdle(): void {
+    for (const w of this.idleWaiters.splice(0)) w.resolve();
+  }
+
+  /** Waits `ms` (null: until woken). A wake-up is never lost: nothing awaits between a claim and this. */
+  private sleep(slot: Slot, ms: number | null): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = ms === null ? undefined : setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        slot.wakeUp = null;
+        resolve();
+      }
+      slot.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Debian sync (reference A.5): per release, the signed InRelease, the Sources of each area and
+ * the Packages of each (component, architecture) become one PackageReport per architecture.
+ */
+import type { DistroSync, IndexPlan, SyncContext, SyncProfile } from "../types.js";
+import { DEFAULT_BUILDINFO_SOURCE } from "./buildinfo-url.js";
+import { readPackages } from "./packages-index.js";
+import { fetchReleaseIndexes } from "./release-files.js";
+import { ReportBuilder } from "./report-builder.js";
+import { SourceIndex } from "./sources-index.js";
+
+/** Debian-only profile keys (not in rebuilderd). */
+export interface DebianProfileOptions {
+  /** Base URL of the .buildinfo archive; default DEFAULT_BUILDINFO_SOURCE. */
+  buildinfo_source?: string;
+  /** Refuse an InRelease whose Valid-Until has passed; default false (only a warning). */
+  check_valid_until?: boolean;
+}
+
+export const debianSync: DistroSync = {
+  async plan(profile: SyncProfile, ctx: SyncContext): Promise<IndexPlan[]> {
+    const options = profile as SyncProfile & DebianProfileOptions;
+    const buildinfoBase = options.buildinfo_source ?? DEFAULT_BUILDINFO_SOURCE;
+    const now = new Date();
+    const plans: IndexPlan[] = [];
+    for (const release of profile.releases) {
+      const index = await fetchReleaseIndexes(profile, release, ctx, {
+        checkValidUntil: options.check_valid_until === true,
+        now,
+      });
+      plans.push({
+        scopes: profile.architectures.map((architecture) => ({ release: release.name, architecture })),
+        files: index.fetched,
+        async build() {
+          const sources = new SourceIndex();
+          for (const file of index.sources) await sources.read(file, ctx);
+          const reports = new ReportBuilder(release.name, profile.architectures, buildinfoBase);
+          for (const packages of index.packages) await readPackages(packages, index.mirror, sources, reports, ctx);
+          return reports.reports();
+        },
+      });
+    }
+    return plans;
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * Debian Policy's syntax for the index values that end up in URLs, file names and the store.
+ * Anything else (`../../x`, `$(touch /tmp/p)`, control characters) refuses the whole index.
+ */
+import { IndexError } from "../report.js";
+
+/** Policy 5.6.1 / 5.6.7: lower-case alphanumerics and + - ., at least two characters. */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/**
+ * Policy 5.6.12: [epoch:]upstream[-revision]; alphanumerics and . + ~ -. Upstream "should"
+ * start with a digit; a letter is tolerated as dpkg does.
+ */
+const VERSION = /^(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*$/;
+
+const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
+
+/** A relative pool path such as pool/main/h/hello/hello_2.10-3_amd64.deb. */
+const POOL_PATH = /^[A-Za-z0-9][A-Za-z0-9._+~-]*(?:\/[A-Za-z0-9._+~-]+)*$/;
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const SIZE = /^[0-9]{1,15}$/;
+
+type Check = (file: string, entry: string | undefined, field: string, value: string) => string;
+
+const checker =
+  (pattern: RegExp, what: string): Check =>
+  (file, entry, field, value) => {
+    if (!pattern.test(value)) {
+      throw new IndexError(file, `${field} ${JSON.stringify(value)} is not a valid Debian ${what}`, entry);
+    }
+    return value;
+  };
+
+export const checkPackageName = checker(PACKAGE_NAME, "package name");
+export const checkVersion = checker(VERSION, "version");
+export const checkArchitecture = checker(ARCHITECTURE, "architecture name");
+export const checkSha256 = checker(SHA256, "SHA256 checksum");
+export const checkSize = checker(SIZE, "size");
+
+export const checkPoolPath: Check = (file, entry, field, value) => {
+  checker(POOL_PATH, "pool path")(file, entry, field, value);
+  if (value.split("/").some((segment) => segment === "." || segment === "..")) {
+    throw new IndexError(file, `${field} ${JSON.stringify(value)} leaves the archive`, entry);
+  }
+  return value;
+};

@@ -1,0 +1,235 @@
+/**
+ * Sync profiles in rebuilderd-sync.conf form (`[profile."<name>"]`, reference §9.3), and the
+ * default profile detected from the machine when the user has none.
+ */
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import type { IncludeRule, ReleaseSpec, SyncProfile } from "./types.js";
+
+export class ConfigError extends Error {}
+
+const KNOWN_KEYS = new Set([
+  "distro",
+  "sync_method",
+  "components",
+  "releases",
+  "architectures",
+  "source",
+  "include",
+  "maintainers",
+  "pkgs",
+  "excludes",
+  "verify_signature",
+  "keyring",
+  "buildinfo_source",
+]);
+const RULE_KEYS = new Set(["exclude", "component", "binary_pkgs", "source_pkgs", "maintainer"]);
+const REMOVED_KEYS: Record<string, string> = { suite: "releases", architecture: "architectures" };
+
+type Table = Record<string, unknown>;
+
+function expect<T>(file: string, where: string, value: unknown, type: "string" | "boolean" | "string[]"): T {
+  const ok =
+    type === "string[]" ? Array.isArray(value) && value.every((v) => typeof v === "string") : typeof value === type;
+  if (!ok) throw new ConfigError(`${file}: ${where} must be ${type === "string[]" ? "a list of strings" : `a ${type}`}`);
+  return value as T;
+}
+
+function parseRule(file: string, where: string, raw: unknown, warnings: string[]): IncludeRule {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: ${where} must be a table`);
+  const t = raw as Table;
+  for (const key of Object.keys(t)) if (!RULE_KEYS.has(key)) warnings.push(`${file}: unknown key ${where}.${key}, ignored`);
+  const rule: IncludeRule = { exclude: t.exclude === undefined ? false : expect<boolean>(file, `${where}.exclude`, t.exclude, "boolean") };
+  if (t.component !== undefined) rule.component = expect<string>(file, `${where}.component`, t.component, "string");
+  if (t.binary_pkgs !== undefined) rule.binary_pkgs = expect<string[]>(file, `${where}.binary_pkgs`, t.binary_pkgs, "string[]");
+  if (t.source_pkgs !== undefined) rule.source_pkgs = expect<string[]>(file, `${where}.source_pkgs`, t.source_pkgs, "string[]");
+  if (t.maintainer !== undefined) rule.maintainer = expect<string>(file, `${where}.maintainer`, t.maintainer, "string");
+  return rule;
+}
+
+function parseReleases(file: string, where: string, raw: unknown): ReleaseSpec[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new ConfigError(`${file}: ${where} must be a list`);
+  return raw.map((r, i) => {
+    if (typeof r === "string") return { name: r };
+    if (typeof r === "object" && r !== null && typeof (r as Table).name === "string") {
+      const t = r as Table;
+      if (t.source !== undefined && typeof t.source !== "string") throw new ConfigError(`${file}: ${where}[${i}].source must be a string`);
+      return { name: t.name as string, ...(t.source !== undefined ? { source: t.source as string } : {}) };
+    }
+    throw new ConfigError(`${file}: ${where}[${i}] must be a release name or { name = "...", source = "..." }`);
+  });
+}
+
+export function parseProfile(file: string, name: string, raw: unknown, warnings: string[]): SyncProfile {
+  const where = `[profile."${name}"]`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: ${where} must be a table`);
+  const t = raw as Table;
+  for (const key of Object.keys(t)) {
+    if (REMOVED_KEYS[key]) warnings.push(`${file}: ${where} key "${key}" was removed from rebuilderd, use "${REMOVED_KEYS[key]}"; ignored`);
+    else if (!KNOWN_KEYS.has(key)) warnings.push(`${file}: unknown key ${where}.${key}, ignored`);
+  }
+  if (t.distro === undefined) throw new ConfigError(`${file}: ${where} needs "distro"`);
+  if (t.source === undefined) throw new ConfigError(`${file}: ${where} needs "source"`);
+  const list = (key: string) => (t[key] === undefined ? [] : expect<string[]>(file, `${where}.${key}`, t[key], "string[]"));
+  const distro = expect<string>(file, `${where}.distro`, t.distro, "string");
+  const include = t.include === undefined ? [] : t.include;
+  if (!Array.isArray(include)) throw new ConfigError(`${file}: ${where}.include must be a list of rules`);
+  return {
+    name,
+    distro,
+    sync_method: t.sync_method === undefined ? distro : expect<string>(file, `${where}.sync_method`, t.sync_method, "string"),
+    components: list("components"),
+    releases: parseReleases(file, `${where}.releases`, t.releases),
+    architectures: list("architectures"),
+    source: expect<string>(file, `${where}.source`, t.source, "string"),
+    include: include.map((r, i) => parseRule(file, `${where}.include[${i}]`, r, warnings)),
+    maintainers: list("maintainers"),
+    pkgs: list("pkgs"),
+    excludes: list("excludes"),
+    verify_signature: t.verify_signature === undefined ? true : expect<boolean>(file, `${where}.verify_signature`, t.verify_signature, "boolean"),
+    ...(t.keyring !== undefined ? { keyring: expect<string>(file, `${where}.keyring`, t.keyring, "string") } : {}),
+    ...(t.buildinfo_source !== undefined
+      ? { buildinfo_source: expect<string>(file, `${where}.buildinfo_source`, t.buildinfo_source, "string") }
+      : {}),
+  };
+}
+
+export function parseSyncConfig(text: string, file: string): { profiles: SyncProfile[]; warnings: string[] } {
+  let doc: Table;
+  try {
+    doc = parseToml(text) as Table;
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid TOML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const warnings: string[] = [];
+  for (const key of Object.keys(doc)) if (key !== "profile") warnings.push(`${file}: unknown key ${key}, ignored`);
+  const profiles = doc.profile ?? {};
+  if (typeof profiles !== "object" || Array.isArray(profiles)) throw new ConfigError(`${file}: "profile" must be a table of profiles`);
+  return { profiles: Object.entries(profiles).map(([name, raw]) => parseProfile(file, name, raw, warnings)), warnings };
+}
+
+export function loadSyncConfig(file: string): { profiles: SyncProfile[]; warnings: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read sync config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseSyncConfig(text, file);
+}
+
+export function selectProfiles(all: SyncProfile[], names: string[], file: string): SyncProfile[] {
+  if (names.length === 0) return all;
+  return names.map((n) => {
+    const p = all.find((x) => x.name === n);
+    if (!p) throw new ConfigError(`${file}: no profile "${n}" (have: ${all.map((x) => x.name).join(", ") || "none"})`);
+    return p;
+  });
+}
+
+/** Machine facts the default profile is derived from; injectable for tests. */
+export interface MachineFiles {
+  root: string;
+}
+
+function readOsRelease(root: string): Record<string, string> {
+  for (const p of ["etc/os-release", "usr/lib/os-release"]) {
+    const f = join(root, p);
+    if (!existsSync(f)) continue;
+    const out: Record<string, string> = {};
+    for (const line of readFileSync(f, "utf8").split("\n")) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
+    }
+    return out;
+  }
+  return {};
+}
+
+interface AptSource {
+  uri: string;
+  suites: string[];
+  components: string[];
+}
+
+/** The machine's apt sources, deb822 (`*.sources`) and one-line (`sources.list`) forms. */
+export function readAptSources(root: string): AptSource[] {
+  const out: AptSource[] = [];
+  const dir = join(root, "etc/apt/sources.list.d");
+  const files = existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : [];
+  for (const f of files.filter((f) => f.endsWith(".sources"))) {
+    for (const stanza of readFileSync(f, "utf8").split(/\n\s*\n/)) {
+      const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, "mi").exec(stanza)?.[1]?.trim().split(/\s+/) ?? [];
+      if (!field("Types").includes("deb") || /^Enabled:\s*no/im.test(stanza)) continue;
+      for (const uri of field("URIs")) out.push({ uri, suites: field("Suites"), components: field("Components") });
+    }
+  }
+  for (const f of [join(root, "etc/apt/sources.list"), ...files.filter((f) => f.endsWith(".list"))]) {
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, "utf8").split("\n")) {
+      const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line.trim());
+      if (m) out.push({ uri: m[1]!, suites: [m[2]!], components: m[3]!.split(/\s+/).filter(Boolean) });
+    }
+  }
+  return out;
+}
+
+function nativeArch(): { debian: string; arch: string } {
+  switch (process.arch) {
+    case "x64":
+      return { debian: "amd64", arch: "x86_64" };
+    case "arm64":
+      return { debian: "arm64", arch: "aarch64" };
+    case "ia32":
+      return { debian: "i386", arch: "i686" };
+    default:
+      return { debian: process.arch, arch: process.arch };
+  }
+}
+
+/**
+ * The profile a user gets with no configuration: the distribution this machine runs, from the
+ * mirror it already uses. Debian: the first apt source carrying the release (security archives
+ * left out); Arch: the first `Server =` of the pacman mirror list.
+ */
+export function detectDefaultProfile(root = "/"): SyncProfile {
+  const os = readOsRelease(root);
+  const ids = [os.ID, ...(os.ID_LIKE ?? "").split(/\s+/)].filter(Boolean);
+  const base = { include: [], maintainers: [], pkgs: [], excludes: [], verify_signature: true };
+  if (ids.includes("debian") && os.ID === "debian") {
+    const release = os.VERSION_CODENAME;
+    if (!release) throw new ConfigError("cannot detect a default profile: /etc/os-release has no VERSION_CODENAME");
+    const src = readAptSources(root).find((s) => s.suites.includes(release));
+    if (!src) throw new ConfigError(`cannot detect a default profile: no apt source for ${release} in /etc/apt`);
+    return {
+      ...base,
+      name: `${release}-main`,
+      distro: "debian",
+      sync_method: "debian",
+      components: ["main"],
+      releases: [{ name: release }],
+      architectures: [nativeArch().debian],
+      source: src.uri.replace(/\/+$/, ""),
+    };
+  }
+  if (os.ID === "arch") {
+    const mirrorlist = join(root, "etc/pacman.d/mirrorlist");
+    const server = existsSync(mirrorlist) ? /^\s*Server\s*=\s*(\S+)/m.exec(readFileSync(mirrorlist, "utf8"))?.[1] : undefined;
+    if (!server) throw new ConfigError("cannot detect a default profile: no Server in /etc/pacman.d/mirrorlist");
+    return {
+      ...base,
+      name: "archlinux-core",
+      distro: "archlinux",
+      sync_method: "archlinux",
+      components: ["core"],
+      releases: [],
+      architectures: [nativeArch().arch],
+      source: server,
+    };
+  }
+  throw new ConfigError(
+    `cannot detect a default profile for this machine (${os.PRETTY_NAME ?? "unknown OS"}); write sync profiles in rebuilderd-sync.conf form and pass --sync-config`,
+  );
+}

@@ -1,0 +1,151 @@
+/** InRelease signature and the SHA256/size chain from InRelease to every index file. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SignatureError } from "../../src/sync/gpgv.js";
+import { IndexError } from "../../src/sync/report.js";
+import { buildMirror, fixture, releaseText, xz } from "./debian-test-mirror.js";
+import { debianProfile, MIRROR_URL, runDebianSync, type TestProfile } from "./debian-sync-helpers.js";
+import { createTestKey, type TestKey } from "./gpgv-test-key.js";
+
+let key: TestKey;
+let stranger: TestKey;
+beforeAll(() => {
+  key = createTestKey();
+  stranger = createTestKey("Stranger <stranger@example.org>");
+});
+afterAll(() => {
+  key.dispose();
+  stranger.dispose();
+});
+
+const DISTS = `${MIRROR_URL}/dists/sid`;
+const files = () => ({
+  "main/source/Sources.xz": xz(fixture("Sources")),
+  "main/binary-amd64/Packages.xz": xz(fixture("Packages-amd64")),
+});
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const profile = (overrides: Partial<TestProfile> = {}) => debianProfile({ keyring: key.keyring, ...overrides });
+
+describe("Debian index authenticity", () => {
+  it("accepts a correctly signed mirror", async () => {
+    const { root } = buildMirror({ key, files: files() });
+    const { reports, warnings } = await runDebianSync(profile(), root);
+    expect(reports[0]!.packages.length).toBe(5);
+    expect(warnings).toEqual([expect.stringContaining("orphan")]);
+  });
+
+  it("refuses a Packages file whose content differs from the InRelease hash", async () => {
+    const { root, dists } = buildMirror({ key, files: files() });
+    const path = join(dists, "main/binary-amd64/Packages.xz");
+    const original = readFileSync(path);
+    const tampered = Buffer.from(original);
+    tampered[100]! ^= 0xff;
+    writeFileSync(path, tampered);
+    const err = await runDebianSync(profile(), root).catch((e) => e);
+    expect(err).toBeInstanceOf(IndexError);
+    expect(err.message).toBe(
+      `${DISTS}/main/binary-amd64/Packages.xz: SHA256 does not match InRelease (expected ${sha256(original)}, got ${sha256(tampered)})`,
+    );
+  });
+
+  it("refuses a Sources file whose size differs from the InRelease entry", async () => {
+    const { root, dists } = buildMirror({ key, files: files() });
+    const path = join(dists, "main/source/Sources.xz");
+    const original = readFileSync(path);
+    writeFileSync(path, Buffer.concat([original, Buffer.from("x")]));
+    await expect(runDebianSync(profile(), root)).rejects.toThrow(
+      `${DISTS}/main/source/Sources.xz: size does not match InRelease (expected ${original.length} bytes, got ${original.length + 1})`,
+    );
+  });
+
+  it("refuses an InRelease modified after signing", async () => {
+    const { root, dists } = buildMirror({ key, files: files() });
+    const path = join(dists, "InRelease");
+    const forged = readFileSync(path, "utf8").replace(/^ [0-9a-f]{64}( +\d+ main\/binary-amd64)/m, ` ${"0".repeat(64)}$1`);
+    writeFileSync(path, forged);
+    const err = await runDebianSync(profile(), root).catch((e) => e);
+    expect(err).toBeInstanceOf(SignatureError);
+    expect(err.message).toMatch(new RegExp(`^${DISTS}/InRelease: BAD signature`));
+  });
+
+  it("refuses an unsigned InRelease", async () => {
+    const { root } = buildMirror({ files: files() });
+    await expect(runDebianSync(profile(), root)).rejects.toThrow(`${DISTS}/InRelease: not a clearsigned file`);
+  });
+
+  it("refuses an InRelease signed by a key outside the keyring", async () => {
+    const { root } = buildMirror({ key: stranger, files: files() });
+    await expect(runDebianSync(profile(), root)).rejects.toThrow(
+      new RegExp(`^${DISTS}/InRelease: no signature by a key in ${key.keyring}`),
+    );
+  });
+
+  it("refuses unsigned text prepended to a signed InRelease", async () => {
+    const { root, dists } = buildMirror({ key, files: files() });
+    const path = join(dists, "InRelease");
+    const evil = releaseText("sid", { "main/binary-amd64/Packages.xz": "evil" });
+    writeFileSync(path, evil + readFileSync(path, "utf8"));
+    await expect(runDebianSync(profile(), root)).rejects.toThrow(`${DISTS}/InRelease: not a clearsigned file`);
+  });
+
+  it("fails when the InRelease itself is missing", async () => {
+    const { root, dists } = buildMirror({ key, files: files() });
+    rmSync(join(dists, "InRelease"));
+    await expect(runDebianSync(profile(), root)).rejects.toThrow(/dists\/sid\/InRelease/);
+  });
+
+  it("skips all checks only when verify_signature is false, and says so", async () => {
+    const { root, dists } = buildMirror({ files: files() });
+    writeFileSync(join(dists, "InRelease"), "garbage");
+    const { reports, warnings, plans } = await runDebianSync(profile({ verify_signature: false }), root);
+    expect(reports[0]!.packages.length).toBe(5);
+    expect(warnings[0]).toBe(`${DISTS}: signature and checksums of the index are NOT verified (verify_signature = false)`);
+    expect(plans[0]!.files.map((f) => f.url)).toEqual([`${DISTS}/main/source/Sources.xz`, `${DISTS}/main/binary-amd64/Packages.xz`]);
+  });
+
+  it("warns about a listed index file that is missing from the mirror", async () => {
+    const { root, dists } = buildMirror({ key, files: { ...files(), "main/binary-all/Packages.xz": xz(fixture("Packages-all")) } });
+    rmSync(join(dists, "main/binary-all/Packages.xz"));
+    const { warnings } = await runDebianSync(profile({ architectures: ["amd64", "all"] }), root);
+    expect(warnings).toContain(`${DISTS}/main/binary-all/Packages.xz: not found; skipped`);
+  });
+
+  it("warns when the InRelease is for another release", async () => {
+    const { root } = buildMirror({ key, files: files(), codename: "bookworm" });
+    const { warnings } = await runDebianSync(profile(), root);
+    expect(warnings).toContain(`${DISTS}/InRelease: is for bookworm/unstable, not sid`);
+  });
+});
+
+describe("Debian Valid-Until", () => {
+  const expired = "Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC\n";
+
+  it("only warns about an expired InRelease by default (rebuilderd ignores it)", async () => {
+    const { root } = buildMirror({ key, files: files(), header: expired });
+    const { warnings, reports } = await runDebianSync(profile(), root);
+    expect(reports[0]!.packages.length).toBe(5);
+    expect(warnings).toContain(
+      `${DISTS}/InRelease: expired: Valid-Until 2000-01-01T00:00:00.000Z has passed; not enforced (set check_valid_until = true to refuse)`,
+    );
+  });
+
+  it("refuses an expired InRelease with check_valid_until", async () => {
+    const { root } = buildMirror({ key, files: files(), header: expired });
+    await expect(runDebianSync(profile({ check_valid_until: true }), root)).rejects.toThrow(
+      `${DISTS}/InRelease: expired: Valid-Until 2000-01-01T00:00:00.000Z has passed (a replayed old index?)`,
+    );
+  });
+
+  it("accepts a Valid-Until in the future with check_valid_until", async () => {
+    const { root } = buildMirror({ key, files: files(), header: "Valid-Until: Fri, 01 Jan 2100 00:00:00 UTC\n" });
+    const { warnings } = await runDebianSync(profile({ check_valid_until: true }), root);
+    expect(warnings.filter((w) => w.includes("Valid-Until"))).toEqual([]);
+  });
+
+  it("refuses an unreadable Valid-Until", async () => {
+    const { root } = buildMirror({ key, files: files(), header: "Valid-Until: someday\n" });
+    await expect(runDebianSync(profile(), root)).rejects.toThrow(`${DISTS}/InRelease: unreadable Valid-Until "someday"`);
+  });
+});
