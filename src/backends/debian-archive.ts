@@ -101,6 +101,9 @@ export class DebianArchiveBackend implements Backend {
     const hostArch = await answer(runner, { command: "dpkg", args: ["--print-architecture"], cwd: job.workDir, env: options.env }, /^[a-z0-9-]+$/);
     if (hostArch === null) return failed(runner, "cannot tell this machine's architecture");
     const buildArch = plan.architecture ?? hostArch;
+    if (this.settings.hostBuild && buildArch !== hostArch) {
+      return failed(runner, `host_build cannot build ${buildArch} packages on this ${hostArch} machine`);
+    }
 
     const downloads = join(job.workDir, "source");
     await mkdir(downloads, { recursive: true });
@@ -113,7 +116,7 @@ export class DebianArchiveBackend implements Backend {
     runner.note(`${plan.dscName} sha256 ${createHash("sha256").update(dscBytes).digest("hex")}`);
 
     const buildDir = this.settings.hostBuild
-      ? await this.buildOnHost(runner, plan, job, options, dsc, hostArch)
+      ? await this.buildOnHost(runner, plan, job, options, dsc)
       : await this.buildInChroot(runner, plan, job, options, downloads, buildArch);
     if (buildDir === null) return failed(runner, "the build failed; no results were copied", [dsc]);
     const built = await collectBuildResults(buildDir, job.outDir);
@@ -164,12 +167,7 @@ export class DebianArchiveBackend implements Backend {
     job: BackendJob,
     options: BackendRunOptions,
     dsc: string,
-    hostArch: string,
   ): Promise<string | null> {
-    if (plan.architecture !== null && plan.architecture !== hostArch) {
-      runner.note(`rebuilder: host_build cannot build ${plan.architecture} packages on this ${hostArch} machine`);
-      return null;
-    }
     const buildRoot = join(job.workDir, "build");
     const sourceDir = join(buildRoot, plan.sourceDir);
     await mkdir(buildRoot);

@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { Agent, interceptors, request } from "undici";
+import { fetch } from "undici";
 
 export class FetchError extends Error {
   constructor(
@@ -36,9 +36,6 @@ export interface OpenedUrl {
   body: AsyncIterable<Uint8Array>;
 }
 
-let agent: ReturnType<Agent["compose"]> | undefined;
-const dispatcher = () => (agent ??= new Agent({ connectTimeout: 30_000 }).compose(interceptors.redirect({ maxRedirections: 5 })));
-
 export function isRemote(url: string): boolean {
   return /^https?:\/\//i.test(url);
 }
@@ -67,35 +64,57 @@ export async function openUrl(url: string, opts: OpenOptions): Promise<OpenedUrl
     if (size > opts.maxBytes) throw new FetchError(url, `larger than the limit of ${opts.maxBytes} bytes`);
     return { status: 200, headers: {}, length: size, body: createReadStream(path) };
   }
+  // undici's fetch under Node; under Bun the same import is Bun's own fetch, so one code path serves both.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  const readTimeoutMs = (opts.readTimeoutSeconds ?? 60) * 1000;
+  const stall = () => controller.abort(new Error(`no data for ${readTimeoutMs / 1000} seconds`));
+  let timer = setTimeout(stall, readTimeoutMs);
+  const done = () => {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onAbort);
+  };
+  const failure = (err: unknown) => {
+    const reason = controller.signal.reason instanceof Error ? controller.signal.reason : (err as Error);
+    return new FetchError(url, reason.message);
+  };
   let res;
   try {
-    res = await request(url, {
-      method: "GET",
-      headers: { "user-agent": "rebuilder", ...opts.headers },
-      dispatcher: dispatcher(),
-      signal: opts.signal,
-      bodyTimeout: (opts.readTimeoutSeconds ?? 60) * 1000,
-      headersTimeout: (opts.readTimeoutSeconds ?? 60) * 1000,
-    });
+    res = await fetch(url, { headers: { "user-agent": "rebuilder", ...opts.headers }, redirect: "follow", signal: controller.signal });
   } catch (err) {
-    throw new FetchError(url, (err as Error).message);
+    done();
+    throw failure(err);
   }
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") headers[k] = v;
-  if (res.statusCode === 304) {
-    await res.body.dump();
-    return { status: 304, headers, length: 0, body: (async function* () {})() };
-  }
-  if (res.statusCode < 200 || res.statusCode >= 300) {
-    await res.body.dump();
-    throw new FetchError(url, `HTTP ${res.statusCode}`, res.statusCode);
-  }
+  res.headers.forEach((v, k) => (headers[k] = v));
   const length = headers["content-length"] ? Number(headers["content-length"]) : null;
-  if (length !== null && length > opts.maxBytes) {
-    res.body.destroy();
+  if (res.status === 304 || res.status < 200 || res.status >= 300 || (length !== null && length > opts.maxBytes)) {
+    done();
+    await res.body?.cancel();
+    if (res.status === 304) return { status: 304, headers, length: 0, body: (async function* () {})() };
+    if (res.status < 200 || res.status >= 300) throw new FetchError(url, `HTTP ${res.status}`, res.status);
     throw new FetchError(url, `larger than the limit of ${opts.maxBytes} bytes (${length})`);
   }
-  return { status: res.statusCode, headers, length, body: res.body };
+  const reader = res.body?.getReader();
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        if (!reader) return;
+        const chunk = await reader.read().catch((err) => {
+          throw failure(err);
+        });
+        if (chunk.done) return;
+        clearTimeout(timer);
+        timer = setTimeout(stall, readTimeoutMs);
+        yield chunk.value;
+      }
+    } finally {
+      done();
+      if (reader) await reader.cancel().catch(() => {});
+    }
+  }
+  return { status: res.status, headers, length, body: body() };
 }
 
 /** Reads a body to its end, enforcing the size limit while reading (servers may lie about length). */
