@@ -1,6 +1,9 @@
 /** `rebuilder pkgs ls`: the imported binaries as v1 BinaryPackage records, or rebuildctl's line format. */
 import type { Command } from "commander";
+import { zstdDecompress } from "../engine/compression.js";
+import { attestationBlob, buildLogBlob, diffoscopeBlob } from "../engine/store/queries/evidence.js";
 import { listBinaryPackages, type BinaryPackageFilter, type BinaryPackageRecord } from "../engine/store/queries/packages.js";
+import type { Database } from "../engine/store/index.js";
 import { CliContext } from "./context.js";
 import { safe } from "./terminal.js";
 
@@ -11,10 +14,8 @@ export function packageLine(r: BinaryPackageRecord): string {
   return `[${status}] ${`${r.name} ${r.version}`.padEnd(60)} (${r.distribution}, ${r.release ?? "<none>"}, ${r.component ?? "<none>"}, ${r.architecture}) ${JSON.stringify(r.url)}`;
 }
 
-export function registerPkgsList(pkgs: Command): void {
-  pkgs
-    .command("ls")
-    .description("list binary packages and their verdicts")
+function packageFilterOptions(cmd: Command): Command {
+  return cmd
     .option("--name <name>", "binary package name")
     .option("--status <status>", "GOOD, BAD or UNKWN (UNKWN includes never built)")
     .option("--distro <distro>", "distribution")
@@ -22,22 +23,54 @@ export function registerPkgsList(pkgs: Command): void {
     .option("--release <release>", "release")
     .option("--architecture <arch>", "binary architecture")
     .option("--source-name <name>", "source package name")
-    .option("--seen-only", "hide packages that vanished from the index")
+    .option("--seen-only", "hide packages that vanished from the index");
+}
+
+function filterFrom(o: Record<string, string | boolean | undefined>): BinaryPackageFilter {
+  if (o.status !== undefined && !STATUSES.includes(o.status as never)) {
+    throw new Error(`--status must be one of ${STATUSES.join(", ")}`);
+  }
+  return {
+    name: o.name as string | undefined,
+    status: o.status as BinaryPackageFilter["status"],
+    distribution: o.distro as string | undefined,
+    component: o.suite as string | undefined,
+    release: o.release as string | undefined,
+    architecture: o.architecture as string | undefined,
+    source_name: o.sourceName as string | undefined,
+    seen_only: o.seenOnly ? true : undefined,
+  };
+}
+
+/** `pkgs log|diffoscope|attestation`: the evidence of exactly one package's latest rebuild. */
+function registerEvidenceCommand(pkgs: Command, name: string, description: string, blob: (db: Database, r: BinaryPackageRecord) => Uint8Array | null): void {
+  packageFilterOptions(pkgs.command(name).description(description)).action((o: Record<string, string | boolean | undefined>, cmd: Command) => {
+    const ctx = CliContext.of(cmd);
+    try {
+      const db = ctx.store();
+      const { total, records } = listBinaryPackages(db, filterFrom(o), { limit: 2 });
+      if (total !== 1) throw new Error(`package lookup matched ${total} packages, not exactly one; please be more specific`);
+      const data = blob(db, records[0]!);
+      if (!data) throw new Error(`${records[0]!.name} ${records[0]!.version} has no ${name} (not built yet${name === "log" ? "" : `, or none for its verdict`})`);
+      const text = new TextDecoder().decode(zstdDecompress(data));
+      // Logs and reports are text from builds: never let them drive the terminal.
+      process.stdout.write(name === "attestation" ? `${text}\n` : process.stdout.isTTY ? safe(text) : text);
+    } finally {
+      ctx.close();
+    }
+  });
+}
+
+export function registerPkgsList(pkgs: Command): void {
+  registerEvidenceCommand(pkgs, "log", "print the build log of a package's latest rebuild", (db, r) => (r.build_id === null ? null : buildLogBlob(db, r.build_id)));
+  registerEvidenceCommand(pkgs, "diffoscope", "print the diffoscope report of a package's latest BAD rebuild", (db, r) => (r.artifact_id === null ? null : diffoscopeBlob(db, r.artifact_id)));
+  registerEvidenceCommand(pkgs, "attestation", "print the signed in-toto attestation of a package's latest GOOD rebuild", (db, r) =>
+    r.artifact_id === null ? null : attestationBlob(db, r.artifact_id),
+  );
+  packageFilterOptions(pkgs.command("ls").description("list binary packages and their verdicts"))
     .option("--json", "print a JSON array of v1 BinaryPackage records")
     .action((o: Record<string, string | boolean | undefined>, cmd: Command) => {
-      if (o.status !== undefined && !STATUSES.includes(o.status as never)) {
-        throw new Error(`--status must be one of ${STATUSES.join(", ")}`);
-      }
-      const filter: BinaryPackageFilter = {
-        name: o.name as string | undefined,
-        status: o.status as BinaryPackageFilter["status"],
-        distribution: o.distro as string | undefined,
-        component: o.suite as string | undefined,
-        release: o.release as string | undefined,
-        architecture: o.architecture as string | undefined,
-        source_name: o.sourceName as string | undefined,
-        seen_only: o.seenOnly ? true : undefined,
-      };
+      const filter = filterFrom(o);
       const ctx = CliContext.of(cmd);
       try {
         const db = ctx.store();

@@ -3,6 +3,7 @@
  * rebuilderd-worker.conf contain (reference §9.1–9.2), plus our own keys ([slots], the lease
  * deadline and separate BAD/FAIL retry policies). Either upstream file loads unchanged.
  */
+import type { BackendSettings } from "../backends/backend.js";
 import { readFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { parse, TomlError } from "smol-toml";
@@ -40,7 +41,8 @@ export interface EngineConfig {
   schedule: SchedulePolicy;
   build: { timeout: number; max_bytes?: number; silent: boolean };
   diffoscope: { enabled: boolean; args: string[]; timeout: number; max_bytes?: number };
-  backends: Record<string, { path?: string }>;
+  /** `[backend."<distro>"]`: `kind` and `path` are checked here, the rest by the backend of that kind. */
+  backends: Record<string, BackendSettings>;
   slots: { count: number };
   /** rebuilderd-worker.conf top level: the server a `rebuilder worker` connects to. */
   endpoint?: string;
@@ -116,7 +118,19 @@ const RETRY = { retry_delay_base: "count", max_retries: "count" } as const satis
 const SCHEDULE = { ...RETRY, initial_delay: "count", ping_deadline: "positive", bad: "table", fail: "table" } as const satisfies Spec;
 const BUILD = { timeout: "positive", max_bytes: "count", silent: "boolean" } as const satisfies Spec;
 const DIFFOSCOPE = { enabled: "boolean", args: "strings", timeout: "positive", max_bytes: "count" } as const satisfies Spec;
-const BACKEND = { path: "string" } as const satisfies Spec;
+/** Keys of `[backend."<distro>"]` across all backend kinds; each backend checks the values it uses. */
+const BACKEND = {
+  kind: "string",
+  path: "string",
+  mirror: "string",
+  security_mirror: "string",
+  suites: "strings",
+  components: "strings",
+  keyring: "string",
+  host_build: "boolean",
+  repository: "string",
+  signing_key: "string",
+} as const satisfies Spec;
 const SLOTS = { count: "positive" } as const satisfies Spec;
 
 const EXPECTED: Record<Kind, string> = {

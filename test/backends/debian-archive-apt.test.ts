@@ -47,6 +47,19 @@ describe("private apt", () => {
   );
 
   it.runIf(mirror !== null)(
+    "refuses indexes that the configured keyring did not sign",
+    async () => {
+      const job = helloJob("2.10-3");
+      const apt = await createPrivateApt(join(job.workDir, "apt"), planRebuild(job, settings), "/usr/share/keyrings/debian-archive-removed-keys.gpg", { PATH: process.env.PATH });
+      const runner = new StepRunner({ timeoutSeconds: 300, env: {} });
+      expect((await runner.run(aptStep(apt, job.workDir, "update"))).ok).toBe(false);
+      expect(new TextDecoder().decode(runner.result().output)).toMatch(/NO_PUBKEY|not signed/);
+      expect(readdirSync(join(job.workDir, "apt/var/lib/apt/lists")).some((name) => name.endsWith("Sources"))).toBe(false);
+    },
+    300_000,
+  );
+
+  it.runIf(mirror !== null)(
     "fails, naming the version, when the mirror does not have it",
     async () => {
       const job = helloJob("0.0-0");

@@ -7,7 +7,7 @@
  * REBUILDER_SLOW_TESTS=1 or in CI.
  */
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
 import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
@@ -43,6 +43,32 @@ async function rebuild(suite: string, source: string, binary: string, arch: stri
   return { result, published: readFileSync(join(base, published.fileName)), rebuilt: readFileSync(rebuilt), rebuiltPath: rebuilt, job };
 }
 
+/** Mounts and processes that a killed build could have left in the job's work directory. */
+function leftovers(workDir: string): string[] {
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((line) => line.includes(workDir));
+  const processes = readdirSync("/proc")
+    .filter((name) => /^[0-9]+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/root`).startsWith(workDir);
+      } catch {
+        return false;
+      }
+    });
+  return [...mounts, ...processes.map((pid) => `process ${pid}`)];
+}
+
+/** Runs a tzdata rebuild and aborts it when a log line matches `when`. */
+async function abortedRebuild(when: RegExp, cache: string) {
+  const published = await findPublished(mirror ?? "", "bookworm", "tzdata", "all");
+  const base = scratch();
+  const job = makeJob(base, { name: "tzdata", version: published.version, architecture: "all", artifacts: [{ name: "tzdata", version: published.version, architecture: "all", url: published.url, fileName: published.fileName, publishedPath: join(base, published.fileName) }] }, cache);
+  const controller = new AbortController();
+  const options = { ...runOptions(), signal: controller.signal, onLine: (line: string) => when.test(line) && controller.abort() };
+  const result = await new DebianArchiveBackend({}).run(job, options);
+  return { result, job };
+}
+
 async function debField(path: string, field: string): Promise<string> {
   const r = await runProcess({ command: "dpkg-deb", args: ["--field", path, field], cwd: "/", env: { PATH: process.env.PATH }, timeoutSeconds: 60 });
   return new TextDecoder().decode(r.output).trim();
@@ -68,6 +94,33 @@ describe.runIf(slow && mirror !== null)("debian-archive real rebuilds", () => {
       expect(await debField(rebuiltPath, "Package")).toBe("hello");
       expect(await debField(rebuiltPath, "Version")).toBe(job.version);
       expect(Buffer.compare(rebuilt, published)).not.toBe(0);
+      // Both rebuilds use one cached chroot of bookworm for this architecture.
+      expect(readdirSync(join(cacheDir, "chroots"))).toEqual([expect.stringMatching(/^bookworm-amd64-[0-9a-f]{16}\.tar$/)]);
+    },
+    REBUILD_TIMEOUT_MS,
+  );
+
+  it(
+    "leaves no process, mount or tarball behind when the chroot creation is killed",
+    async () => {
+      const cache = join(scratch(), "cache");
+      const { result, job } = await abortedRebuild(/^I: (extracting|installing) /, cache);
+      expect(result.aborted).toBe(true);
+      expect(leftovers(job.workDir)).toEqual([]);
+      expect(readdirSync(join(cache, "chroots"))).toEqual([]);
+      expect(readdirSync(job.outDir)).toEqual([]);
+    },
+    REBUILD_TIMEOUT_MS,
+  );
+
+  it(
+    "leaves no process or mount behind when the build is killed, and keeps the cached chroot",
+    async () => {
+      const { result, job } = await abortedRebuild(/^dpkg-buildpackage: info: source package tzdata/, cacheDir);
+      expect(result.aborted).toBe(true);
+      expect(leftovers(job.workDir)).toEqual([]);
+      expect(readdirSync(job.outDir)).toEqual([]);
+      expect(readdirSync(join(cacheDir, "chroots")).filter((name) => name.includes(".partial-"))).toEqual([]);
     },
     REBUILD_TIMEOUT_MS,
   );

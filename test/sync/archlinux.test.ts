@@ -9,8 +9,10 @@ import { IndexError, type FilterSubject, type PackageReport } from "../../src/sy
 import type { SyncContext, SyncProfile, SyncProgress } from "../../src/sync/types.js";
 import { createTestKey } from "./gpgv-test-key.js";
 import { LocalFetcher } from "./local-fetcher.js";
+import { ARCH_CORE_DB } from "../support/shared-data.js";
 
-const CORE_DB = "/work/shared/data/archlinux/core.db";
+const CORE_DB = ARCH_CORE_DB;
+const ARCH_DIR = dirname(ARCH_CORE_DB);
 const tempDir = () => mkdtempSync(join(tmpdir(), "rebuilder-arch-"));
 
 type Desc = Record<string, string>;
@@ -105,7 +107,7 @@ async function syncError(p: SyncProfile, ctx: SyncContext = context().ctx): Prom
 describe("archlinux sync: the real core.db", () => {
   it("imports every package, grouped by pkgbase, with checksums and sizes", async () => {
     const { ctx, events } = context();
-    const reports = await sync(profile("", { source: "/work/shared/data/archlinux" }), ctx);
+    const reports = await sync(profile("", { source: ARCH_DIR }), ctx);
 
     // An independent count with GNU tar.
     const descs = execFileSync("tar", ["-xzOf", CORE_DB, "--wildcards", "*/desc"], { maxBuffer: 64 << 20 }).toString();
@@ -119,7 +121,7 @@ describe("archlinux sync: the real core.db", () => {
     expect(report).toMatchObject({ distribution: "archlinux", release: null, architecture: "x86_64" });
     expect(report!.packages).toHaveLength(bases.size);
     expect(report!.packages.flatMap((g) => g.artifacts)).toHaveLength(names);
-    expect(events).toEqual([{ kind: "parse", file: "/work/shared/data/archlinux/core.db", packages: 265 }]);
+    expect(events).toEqual([{ kind: "parse", file: CORE_DB, packages: 265 }]);
 
     const gcc = report!.packages.find((g) => g.name === "gcc")!;
     expect(gcc.artifacts).toHaveLength(12);
@@ -129,14 +131,14 @@ describe("archlinux sync: the real core.db", () => {
     expect(grub).toEqual({
       name: "grub",
       version: "2:2.12-3",
-      url: "/work/shared/data/archlinux/grub-2:2.12-3-x86_64.pkg.tar.zst",
+      url: `${ARCH_DIR}/grub-2:2.12-3-x86_64.pkg.tar.zst`,
       artifacts: [
         {
           name: "grub",
           version: "2:2.12-3",
           component: "core",
           architecture: "x86_64",
-          url: "/work/shared/data/archlinux/grub-2:2.12-3-x86_64.pkg.tar.zst",
+          url: `${ARCH_DIR}/grub-2:2.12-3-x86_64.pkg.tar.zst`,
           sha256: "be20072070b186d852296cc03360ccc356eda0d595bf5bf0854a9143b60630aa",
           size: 7145115,
         },

@@ -107,3 +107,17 @@ describe("verifyDetached", () => {
     await expect(verifyDetached(data, bytes("not a signature"), key.keyring, "core.db")).rejects.toThrow(/^core\.db: /);
   });
 });
+
+describe("gpgv itself", () => {
+  it("says which package to install when gpgv is missing", async () => {
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      await expect(verifyClearsigned(key.clearsign(text), key.keyring, "x")).rejects.toThrow(
+        "x: gpgv not found (install the Debian package gpgv)",
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});

@@ -1,7 +1,6 @@
 /** Reads one `Packages` file: maps each binary to its upload and hands accepted ones to the reports. */
 import { decompressStream } from "../../engine/compression.js";
-import { IndexError } from "../report.js";
-import type { ArtifactReport } from "../report.js";
+import { IndexError, type ArtifactReport } from "../report.js";
 import type { SyncContext } from "../types.js";
 import { uploadVersion } from "./buildinfo-url.js";
 import { parseDeb822Stream, requireFields } from "./deb822.js";

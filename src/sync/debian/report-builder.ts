@@ -31,7 +31,7 @@ export class ReportBuilder {
 
   add(sourceName: string, uploadVersion: string, artifact: ArtifactReport): void {
     const state = this.byArch.get(artifact.architecture);
-    if (!state) return;
+    if (!state) throw new Error(`no report for architecture ${artifact.architecture}`);
     let versions = state.groups.get(sourceName);
     if (!versions) state.groups.set(sourceName, (versions = new Map()));
     let group = versions.get(uploadVersion);
@@ -42,10 +42,10 @@ export class ReportBuilder {
       state.report.packages.push(group);
     }
     // An `all` binary is listed in binary-all and in every binary-<arch>: keep it once.
-    const seen = group.artifacts.some(
-      (a) => a.name === artifact.name && a.version === artifact.version && a.component === artifact.component,
-    );
-    if (!seen) group.artifacts.push(artifact);
+    for (const a of group.artifacts) {
+      if (a.name === artifact.name && a.version === artifact.version && a.component === artifact.component) return;
+    }
+    group.artifacts.push(artifact);
   }
 
   reports(): PackageReport[] {

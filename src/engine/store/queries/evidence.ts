@@ -1,0 +1,30 @@
+/** The stored evidence of a rebuild: its log, and per artifact the diffoscope report and attestation (zstd blobs). */
+import type { Database } from "../sqlite.js";
+
+export function buildLogBlob(db: Database, buildId: number): Uint8Array | null {
+  return (
+    db
+      .prepare<{ build_log: Uint8Array }>("SELECT l.build_log FROM rebuilds r JOIN build_logs l ON l.id = r.build_log_id WHERE r.id = ?")
+      .get(buildId)?.build_log ?? null
+  );
+}
+
+export function diffoscopeBlob(db: Database, artifactId: number): Uint8Array | null {
+  return (
+    db
+      .prepare<{ diffoscope_log: Uint8Array }>(
+        "SELECT d.diffoscope_log FROM rebuild_artifacts a JOIN diffoscope_logs d ON d.id = a.diffoscope_log_id WHERE a.id = ?",
+      )
+      .get(artifactId)?.diffoscope_log ?? null
+  );
+}
+
+export function attestationBlob(db: Database, artifactId: number): Uint8Array | null {
+  return (
+    db
+      .prepare<{ attestation_log: Uint8Array }>(
+        "SELECT t.attestation_log FROM rebuild_artifacts a JOIN attestation_logs t ON t.id = a.attestation_log_id WHERE a.id = ?",
+      )
+      .get(artifactId)?.attestation_log ?? null
+  );
+}
