@@ -65,7 +65,7 @@ export async function ensureChrootTarball(
     runner.note(`Using the cached build chroot ${tarball.path}.`);
     return true;
   }
-  runner.note(`Creating the build chroot ${tarball.path} (once per release and architecture; this takes a few minutes).`);
+  runner.note(`Creating the build chroot ${tarball.path} (once per suite set and architecture; this takes a minute or more).`);
   await mkdir(join(tarball.path, ".."), { recursive: true });
   const sourcesFile = join(workDir, "chroot-sources.list");
   await writeFile(sourcesFile, sourcesList(plan.sources, keyring, ["deb"]));

@@ -60,6 +60,10 @@ async function answer(runner: StepRunner, step: Step, pattern: RegExp): Promise<
   return result.ok && pattern.test(value) ? value : null;
 }
 
+function noteBuildEnvironment(runner: StepRunner, env: Record<string, string | undefined>): void {
+  runner.note(`Build environment: umask 022 ${Object.entries(env).map(([key, value]) => `${key}=${value ?? ""}`).join(" ")}`);
+}
+
 function failed(runner: StepRunner, message: string, materials: string[] = []): BackendResult {
   runner.note(`rebuilder: ${message}`);
   const result = runner.result();
@@ -156,7 +160,9 @@ export class DebianArchiveBackend implements Backend {
     if (!(await ok(runner, asRoot("apt-get", "-q", "-y", "--no-install-recommends", "build-dep", buildDependencyScope(plan), sourceDir)))) return null;
     const epoch = await answer(runner, asUser(sourceDir, "dpkg-parsechangelog", ["-STimestamp"]), /^[0-9]+$/);
     if (epoch === null) return null;
-    if (!(await ok(runner, asUser(sourceDir, "dpkg-buildpackage", dpkgBuildpackageArgs(plan), buildEnvironment({}, epoch))))) return null;
+    const env = buildEnvironment({}, epoch);
+    noteBuildEnvironment(runner, env);
+    if (!(await ok(runner, asUser(sourceDir, "dpkg-buildpackage", dpkgBuildpackageArgs(plan), env)))) return null;
     return join(root, BUILD_PATH);
   }
 
@@ -182,7 +188,9 @@ export class DebianArchiveBackend implements Backend {
     }
     const epoch = await answer(runner, { command: "dpkg-parsechangelog", args: ["-STimestamp"], cwd: sourceDir, env }, /^[0-9]+$/);
     if (epoch === null) return null;
-    if (!(await ok(runner, { command: "dpkg-buildpackage", args: dpkgBuildpackageArgs(plan), cwd: sourceDir, env: buildEnvironment(env, epoch) }))) return null;
+    const buildEnv = buildEnvironment(env, epoch);
+    noteBuildEnvironment(runner, buildEnv);
+    if (!(await ok(runner, { command: "dpkg-buildpackage", args: dpkgBuildpackageArgs(plan), cwd: sourceDir, env: buildEnv }))) return null;
     return buildRoot;
   }
 }

@@ -45,11 +45,9 @@ export function importReport(
   db.exec("CREATE TEMP TABLE IF NOT EXISTS current_members (build_input_id INTEGER PRIMARY KEY)");
   db.exec("CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)");
   const q = {
-    findSource: db.prepare<{ id: number }>(
-      "SELECT id FROM source_packages WHERE name = ? AND version = ? AND distribution = ? AND COALESCE(release, 'PLACEHOLDER') = COALESCE(?, 'PLACEHOLDER')",
-    ),
-    otherVersion: db.prepare<{ id: number }>(
-      "SELECT id FROM source_packages WHERE name = ? AND distribution = ? AND COALESCE(release, 'PLACEHOLDER') = COALESCE(?, 'PLACEHOLDER') LIMIT 1",
+    /** Whether this version exists, and whether any version of the name does. */
+    known: db.prepare<{ exact: number | null; versions: number }>(
+      "SELECT max(version = ?) AS exact, count(*) AS versions FROM source_packages WHERE name = ? AND distribution = ? AND COALESCE(release, 'PLACEHOLDER') = COALESCE(?, 'PLACEHOLDER')",
     ),
     upsertSource: db.prepare<{ id: number }>(
       `INSERT INTO source_packages (name, version, distribution, release, last_seen, seen_in_last_sync) VALUES (?, ?, ?, ?, ?, 1)
@@ -78,9 +76,10 @@ export function importReport(
     const createdNow = new Set<string>();
     for (const group of report.packages) {
       counts.packages++;
-      const existing = q.findSource.get(group.name, group.version, report.distribution, report.release);
+      const known = q.known.get(group.version, group.name, report.distribution, report.release)!;
+      const existing = known.exact === 1;
       if (!existing) {
-        if (!createdNow.has(group.name) && q.otherVersion.get(group.name, report.distribution, report.release)) counts.changed++;
+        if (known.versions > 0 && !createdNow.has(group.name)) counts.changed++;
         else counts.new++;
         createdNow.add(group.name);
       }

@@ -23,6 +23,7 @@ const KNOWN_KEYS = new Set([
   "verify_signature",
   "keyring",
   "buildinfo_source",
+  "check_valid_until",
 ]);
 const RULE_KEYS = new Set(["exclude", "component", "binary_pkgs", "source_pkgs", "maintainer"]);
 const REMOVED_KEYS: Record<string, string> = { suite: "releases", architecture: "architectures" };
@@ -90,6 +91,9 @@ export function parseProfile(file: string, name: string, raw: unknown, warnings:
     excludes: list("excludes"),
     verify_signature: t.verify_signature === undefined ? true : expect<boolean>(file, `${where}.verify_signature`, t.verify_signature, "boolean"),
     ...(t.keyring !== undefined ? { keyring: expect<string>(file, `${where}.keyring`, t.keyring, "string") } : {}),
+    ...(t.check_valid_until !== undefined
+      ? { check_valid_until: expect<boolean>(file, `${where}.check_valid_until`, t.check_valid_until, "boolean") }
+      : {}),
     ...(t.buildinfo_source !== undefined
       ? { buildinfo_source: expect<string>(file, `${where}.buildinfo_source`, t.buildinfo_source, "string") }
       : {}),

@@ -32,6 +32,8 @@ export interface SyncProfile {
   keyring?: string;
   /** Debian: base URL of the buildinfo service the build inputs point at. */
   buildinfo_source?: string;
+  /** Debian: refuse an InRelease past its Valid-Until (rebuilderd never checks it). */
+  check_valid_until?: boolean;
 }
 
 export interface FetchedFile {

@@ -1,4 +1,5 @@
-/** The real, signed bookworm slice in /work/shared/data, verified with the machine's Debian keyring. */
+/** The real, signed bookworm slice in the shared data folder, verified with the machine's Debian keyring. */
+import { DEBIAN_MIRROR } from "../support/shared-data.js";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { decompressStream } from "../../src/engine/compression.js";
@@ -7,7 +8,7 @@ import { parseRelease } from "../../src/sync/debian/inrelease.js";
 import type { PackageReport } from "../../src/sync/report.js";
 import { debianProfile, runDebianSync } from "./debian-sync-helpers.js";
 
-const MIRROR = "/work/shared/data/debian-mirror";
+const MIRROR = DEBIAN_MIRROR;
 const DISTS = `${MIRROR}/dists/bookworm`;
 const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 

@@ -1,6 +1,5 @@
 /** Runs the Debian sync against a test mirror with the real filter engine and records what it reports. */
 import { compileFilter } from "../../src/sync/filters.js";
-import type { DebianProfileOptions } from "../../src/sync/debian/index.js";
 import { debianSync } from "../../src/sync/debian/index.js";
 import type { PackageReport } from "../../src/sync/report.js";
 import type { IndexPlan, SyncProfile, SyncProgress } from "../../src/sync/types.js";
@@ -8,7 +7,7 @@ import { LocalFetcher } from "./local-fetcher.js";
 
 export const MIRROR_URL = "https://mirror.example/debian";
 
-export type TestProfile = SyncProfile & DebianProfileOptions;
+export type TestProfile = SyncProfile;
 
 export function debianProfile(overrides: Partial<TestProfile> = {}): TestProfile {
   return {

@@ -4,10 +4,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { onTestFinished } from "vitest";
 import type { TestKey } from "./gpgv-test-key.js";
 
 export const fixture = (name: string) => readFileSync(new URL(`../fixtures/debian/${name}`, import.meta.url), "utf8");
@@ -41,8 +42,10 @@ export function releaseText(codename: string, files: Record<string, string | Uin
   return `Origin: Test\nSuite: unstable\nCodename: ${codename}\n${header}SHA256:\n${lines.join("\n")}\n`;
 }
 
+/** Call inside a test: the mirror is removed when the test finishes. */
 export function buildMirror({ release = "sid", files, key, header, codename = release }: MirrorOptions): TestMirror {
   const root = mkdtempSync(join(tmpdir(), "rebuilder-mirror-"));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   const dists = join(root, "dists", release);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dists, path)), { recursive: true });

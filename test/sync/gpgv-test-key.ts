@@ -16,7 +16,7 @@ export interface TestKey {
 }
 
 export function createTestKey(uid = "Rebuilder Test <test@example.org>"): TestKey {
-  const home = mkdtempSync(join(tmpdir(), "rebuilder-gpg-"));
+  const home = mkdtempSync(join(tmpdir(), "rebuilder-testkey-"));
   const gpg = (args: string[], input?: string | Uint8Array) =>
     execFileSync("gpg", ["--batch", "--quiet", "--homedir", home, "--pinentry-mode", "loopback", "--passphrase", "", ...args], {
       input,

@@ -1,9 +1,11 @@
+import { join } from "node:path";
+import { DEBIAN_MIRROR } from "../support/shared-data.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { SignatureError, verifyClearsigned, verifyDetached } from "../../src/sync/gpgv.js";
 import { createTestKey, type TestKey } from "./gpgv-test-key.js";
 
-const REAL_INRELEASE = "/work/shared/data/debian-mirror/dists/bookworm/InRelease";
+const REAL_INRELEASE = join(DEBIAN_MIRROR, "dists/bookworm/InRelease");
 const DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
 const text = "Origin: Test\nSHA256:\n 00 1 main/source/Sources\n";
@@ -110,10 +112,11 @@ describe("verifyDetached", () => {
 
 describe("gpgv itself", () => {
   it("says which package to install when gpgv is missing", async () => {
+    const signed = key.clearsign(text);
     const path = process.env.PATH;
     process.env.PATH = "/nonexistent";
     try {
-      await expect(verifyClearsigned(key.clearsign(text), key.keyring, "x")).rejects.toThrow(
+      await expect(verifyClearsigned(signed, key.keyring, "x")).rejects.toThrow(
         "x: gpgv not found (install the Debian package gpgv)",
       );
     } finally {

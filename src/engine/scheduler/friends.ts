@@ -9,10 +9,16 @@ const FRIENDS = `SELECT f.id FROM build_inputs b
   JOIN build_inputs f ON f.url = b.url AND f.backend = b.backend AND f.architecture = b.architecture
   WHERE b.id = ?`;
 
-export function requireBuildInput(db: Database, buildInputId: number): void {
-  if (!db.prepare("SELECT 1 FROM build_inputs WHERE id = ?").get(buildInputId)) {
-    throw new Error(`build input ${buildInputId} does not exist`);
-  }
+/** One query for what a sync needs to know about a build input's friends (itself included). */
+export function friendSummary(db: Database, buildInputId: number): { friends: number; queued: number; retries: number } {
+  const row = db
+    .prepare<{ friends: number; queued: number | null; retries: number | null }>(
+      `SELECT count(*) AS friends, sum(EXISTS (SELECT 1 FROM queue q WHERE q.build_input_id = f.id)) AS queued, max(f.retries) AS retries
+       FROM build_inputs b JOIN build_inputs f ON f.url = b.url AND f.backend = b.backend AND f.architecture = b.architecture
+       WHERE b.id = ?`,
+    )
+    .get(buildInputId)!;
+  return { friends: row.friends, queued: row.queued ?? 0, retries: row.retries ?? 0 };
 }
 
 export function friendIds(db: Database, buildInputId: number): number[] {
@@ -27,7 +33,7 @@ export function queuedFriendIds(db: Database, buildInputId: number): number[] {
 }
 
 /** The highest retry counter among the friends: the count of failed attempts of this build. */
-export function friendsRetries(db: Database, buildInputId: number): number {
+function friendsRetries(db: Database, buildInputId: number): number {
   return db.prepare<{ r: number | null }>(`SELECT max(retries) AS r FROM build_inputs WHERE id IN (${FRIENDS})`).get(buildInputId)?.r ?? 0;
 }
 

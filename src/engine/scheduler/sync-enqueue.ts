@@ -2,7 +2,7 @@
 import type { SchedulePolicy } from "../config.js";
 import type { Database } from "../store/index.js";
 import { toDbTime } from "../store/time.js";
-import { copyResultsFromOldestFriend, friendsRetries, giveUp, queuedFriendIds, requireBuildInput } from "./friends.js";
+import { copyResultsFromOldestFriend, friendSummary, giveUp } from "./friends.js";
 import { retriesExhausted, retryPolicyFor } from "./policy.js";
 import { latestStatus } from "./results.js";
 
@@ -14,12 +14,15 @@ export type EnqueueDecision = "queued" | "already-queued" | "good" | "gave-up";
  */
 export function enqueueAfterSync(db: Database, buildInputId: number, isNew: boolean, policy: SchedulePolicy, now: Date): EnqueueDecision {
   return db.transaction(() => {
-    requireBuildInput(db, buildInputId);
-    if (isNew) copyResultsFromOldestFriend(db, buildInputId);
-    const status = latestStatus(db, buildInputId);
+    const friends = friendSummary(db, buildInputId);
+    if (friends.friends === 0) throw new Error(`build input ${buildInputId} does not exist`);
+    const alone = friends.friends === 1;
+    if (isNew && !alone) copyResultsFromOldestFriend(db, buildInputId);
+    // A new build input without friends has no results yet: the common case of a first sync.
+    const status = isNew && alone ? null : latestStatus(db, buildInputId);
     if (status === "GOOD") return "good";
-    if (queuedFriendIds(db, buildInputId).length > 0) return "already-queued";
-    if (retriesExhausted(friendsRetries(db, buildInputId), retryPolicyFor(status, policy))) {
+    if (friends.queued > 0) return "already-queued";
+    if (retriesExhausted(friends.retries, retryPolicyFor(status, policy))) {
       giveUp(db, buildInputId);
       return "gave-up";
     }

@@ -28,11 +28,12 @@ export interface Database {
   close(): void;
 }
 
+/** A driver statement taking its parameters as one array (one spread per call, on the hot path of a sync). */
 interface DriverStatement {
-  run(...p: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
-  get(...p: unknown[]): unknown;
-  all(...p: unknown[]): unknown[];
-  iterate(...p: unknown[]): IterableIterator<unknown>;
+  run(p: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  get(p: unknown[]): unknown;
+  all(p: unknown[]): unknown[];
+  iterate(p: unknown[]): IterableIterator<unknown>;
 }
 interface Driver {
   prepare(sql: string): DriverStatement;
@@ -51,10 +52,10 @@ function openDriver(path: string): Driver {
       prepare: (sql) => {
         const st = db.prepare(sql);
         return {
-          run: (...p) => st.run(...(p as never[])),
-          get: (...p) => st.get(...(p as never[])) ?? undefined,
-          all: (...p) => st.all(...(p as never[])),
-          iterate: (...p) => st.iterate(...(p as never[])) as IterableIterator<unknown>,
+          run: (p) => st.run(...(p as never[])),
+          get: (p) => st.get(...(p as never[])) ?? undefined,
+          all: (p) => st.all(...(p as never[])),
+          iterate: (p) => st.iterate(...(p as never[])) as IterableIterator<unknown>,
         };
       },
       exec: (sql) => db.exec(sql),
@@ -68,10 +69,10 @@ function openDriver(path: string): Driver {
       const st = db.prepare(sql);
       const returnsRows = st.reader;
       return {
-        run: (...p) => st.run(...p),
-        get: (...p) => (returnsRows ? st.get(...p) : (st.run(...p), undefined)),
-        all: (...p) => (returnsRows ? st.all(...p) : (st.run(...p), [])),
-        iterate: (...p) => st.iterate(...p) as IterableIterator<unknown>,
+        run: (p) => st.run(...p),
+        get: (p) => (returnsRows ? st.get(...p) : (st.run(...p), undefined)),
+        all: (p) => (returnsRows ? st.all(...p) : (st.run(...p), [])),
+        iterate: (p) => st.iterate(...p) as IterableIterator<unknown>,
       };
     },
     exec: (sql) => db.exec(sql),
@@ -79,8 +80,11 @@ function openDriver(path: string): Driver {
   };
 }
 
-/** Booleans become 0/1 and Buffers plain bytes, so both drivers bind the same values. */
+/** Booleans become 0/1 (better-sqlite3 refuses them); the common all-scalar case is passed through untouched. */
 function normalise(params: unknown[]): unknown[] {
+  let plain = true;
+  for (const v of params) if (typeof v === "boolean" || (v !== null && typeof v === "object" && !(v instanceof Uint8Array))) plain = false;
+  if (plain) return params;
   return params.map((v) => {
     if (typeof v === "boolean") return v ? 1 : 0;
     if (v !== null && typeof v === "object" && !(v instanceof Uint8Array)) {
@@ -92,24 +96,15 @@ function normalise(params: unknown[]): unknown[] {
   });
 }
 
-function normaliseRow<Row>(row: unknown): Row {
-  if (row && typeof row === "object") {
-    for (const [k, v] of Object.entries(row)) {
-      // better-sqlite3 hands out Buffers, bun:sqlite Uint8Arrays: give callers one type.
-      if (v instanceof Uint8Array && v.constructor !== Uint8Array) {
-        (row as Record<string, unknown>)[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-      }
-    }
-  }
-  return row as Row;
-}
-
 export function openDatabase(path: string): Database {
   const driver = openDriver(path);
   driver.exec("PRAGMA journal_mode = WAL");
   driver.exec("PRAGMA synchronous = NORMAL");
   driver.exec("PRAGMA foreign_keys = ON");
   driver.exec("PRAGMA busy_timeout = 10000");
+  // A sync writes tens of thousands of rows in one transaction; a 64 MiB page cache keeps it off the disk until commit.
+  driver.exec("PRAGMA cache_size = -65536");
+  driver.exec("PRAGMA temp_store = MEMORY");
   let depth = 0;
   const cache = new Map<string, Statement<never>>();
   const db: Database = {
@@ -120,17 +115,13 @@ export function openDatabase(path: string): Database {
       const st = driver.prepare(sql);
       const wrapped: Statement<Row> = {
         run: (...p) => {
-          const r = st.run(...normalise(p));
+          const r = st.run(normalise(p));
           return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
         },
-        get: (...p) => {
-          const row = st.get(...normalise(p));
-          return row == null ? undefined : normaliseRow<Row>(row);
-        },
-        all: (...p) => st.all(...normalise(p)).map((r) => normaliseRow<Row>(r)),
-        iterate: function* (...p) {
-          for (const r of st.iterate(...normalise(p))) yield normaliseRow<Row>(r);
-        },
+        // Blobs come back as Uint8Array (under Node, a Buffer: its subclass).
+        get: (...p) => (st.get(normalise(p)) ?? undefined) as Row | undefined,
+        all: (...p) => st.all(normalise(p)) as Row[],
+        iterate: (...p) => st.iterate(normalise(p)) as IterableIterator<Row>,
       };
       cache.set(sql, wrapped as Statement<never>);
       return wrapped;

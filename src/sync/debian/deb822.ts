@@ -142,6 +142,7 @@ export class Deb822Parser<K extends string> {
   }
 }
 
+/** Whether the line [p, e) starts with `prefix`; its first byte already matched the bucket. */
 function startsWith(buf: Buffer, p: number, e: number, prefix: Uint8Array): boolean {
   if (e - p < prefix.length) return false;
   for (let i = 1; i < prefix.length; i++) if (buf[p + i] !== prefix[i]) return false;

@@ -10,22 +10,14 @@ import { ReportBuilder } from "./report-builder.js";
 import { SourceIndex } from "./sources-index.js";
 
 /** Debian-only profile keys (not in rebuilderd). */
-export interface DebianProfileOptions {
-  /** Base URL of the .buildinfo archive; default DEFAULT_BUILDINFO_SOURCE. */
-  buildinfo_source?: string;
-  /** Refuse an InRelease whose Valid-Until has passed; default false (only a warning). */
-  check_valid_until?: boolean;
-}
-
 export const debianSync: DistroSync = {
   async plan(profile: SyncProfile, ctx: SyncContext): Promise<IndexPlan[]> {
-    const options = profile as SyncProfile & DebianProfileOptions;
-    const buildinfoBase = options.buildinfo_source ?? DEFAULT_BUILDINFO_SOURCE;
+    const buildinfoBase = profile.buildinfo_source ?? DEFAULT_BUILDINFO_SOURCE;
     const now = new Date();
     const plans: IndexPlan[] = [];
     for (const release of profile.releases) {
       const index = await fetchReleaseIndexes(profile, release, ctx, {
-        checkValidUntil: options.check_valid_until === true,
+        checkValidUntil: profile.check_valid_until === true,
         now,
       });
       plans.push({

@@ -10,9 +10,7 @@ CREATE TABLE source_packages (
   seen_in_last_sync INTEGER NOT NULL DEFAULT 1
 );
 CREATE UNIQUE INDEX source_packages_identity ON source_packages (name, version, distribution, COALESCE(release, 'PLACEHOLDER'));
-CREATE INDEX source_packages_name ON source_packages (name);
-CREATE INDEX source_packages_distribution ON source_packages (distribution, release);
-CREATE INDEX source_packages_seen ON source_packages (seen_in_last_sync);
+-- The identity index serves look-ups by name; distribution and seen flags are too coarse to index.
 
 CREATE TABLE build_inputs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,7 +42,6 @@ CREATE TABLE binary_packages (
 CREATE UNIQUE INDEX binary_packages_identity ON binary_packages (source_package_id, build_input_id, name, version, COALESCE(component, ''), architecture);
 CREATE INDEX binary_packages_build_input ON binary_packages (build_input_id);
 CREATE INDEX binary_packages_name ON binary_packages (name);
-CREATE INDEX binary_packages_architecture ON binary_packages (architecture);
 
 CREATE TABLE workers (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
