@@ -4,7 +4,8 @@ import type { Database } from "../store/index.js";
 import type { SqlValue } from "../store/sqlite.js";
 import { addSeconds, toDbTime } from "../store/time.js";
 import { queuedFriendIds } from "./friends.js";
-import { LATEST_STATUS_SQL } from "./results.js";
+import { LATEST_STATUS_SQL } from "../store/queries/latest-rebuild.js";
+import { SOURCE_HAS_COMPONENT, Where } from "../store/queries/where.js";
 
 /** Every field narrows the selection; `{}` matches everything. */
 export interface QueueMatch {
@@ -29,30 +30,20 @@ const STATUSES: readonly string[] = ["GOOD", "BAD", "FAIL", "UNKWN"];
  * does not pick up packages that have been GOOD since.
  */
 function matchedBuildInputs(match: QueueMatch): { sql: string; params: SqlValue[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  const eq = (column: string, value: SqlValue | undefined) => {
-    if (value === undefined) return;
-    where.push(`${column} IS ?`);
-    params.push(value);
-  };
-  eq("sp.distribution", match.distribution);
-  eq("sp.release", match.release);
-  eq("bi.architecture", match.architecture);
-  eq("sp.name", match.name);
-  eq("sp.version", match.version);
-  if (match.component !== undefined) {
-    where.push("EXISTS (SELECT 1 FROM binary_packages bp WHERE bp.source_package_id = sp.id AND bp.component = ?)");
-    params.push(match.component);
-  }
+  const where = new Where()
+    .eq("sp.distribution IS ?", match.distribution)
+    .eq("sp.release IS ?", match.release)
+    .eq("bi.architecture IS ?", match.architecture)
+    .eq("sp.name IS ?", match.name)
+    .eq("sp.version IS ?", match.version)
+    .eq(SOURCE_HAS_COMPONENT, match.component);
   if (match.status !== undefined) {
     if (!STATUSES.includes(match.status)) throw new Error(`unknown status ${JSON.stringify(match.status)}, expected one of ${STATUSES.join(", ")}`);
-    where.push(match.status === "UNKWN" ? `coalesce(${LATEST_STATUS_SQL}, 'UNKWN') = 'UNKWN'` : `${LATEST_STATUS_SQL} = ?`);
-    if (match.status !== "UNKWN") params.push(match.status);
+    if (match.status === "UNKWN") where.raw(`coalesce(${LATEST_STATUS_SQL}, 'UNKWN') = 'UNKWN'`);
+    else where.eq(`${LATEST_STATUS_SQL} = ?`, match.status);
   }
-  const sql = `SELECT DISTINCT bi.id FROM build_inputs bi JOIN source_packages sp ON sp.id = bi.source_package_id
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY bi.id`;
-  return { sql, params };
+  const sql = `SELECT DISTINCT bi.id FROM build_inputs bi JOIN source_packages sp ON sp.id = bi.source_package_id ${where} ORDER BY bi.id`;
+  return { sql, params: where.params };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Recording a finished rebuild (reference B.7, §8.3–8.4): results for every friend, then retry or give up. */
+import { LATEST_STATUS_SQL } from "../store/queries/latest-rebuild.js";
 import type { SchedulePolicy } from "../config.js";
 import type { BuildStatus } from "../events.js";
 import { ensureZstd } from "../compression.js";
@@ -23,8 +24,6 @@ export interface RebuildOutcome {
 const BUILD_STATUSES: readonly string[] = ["GOOD", "BAD", "FAIL", "UNKWN"];
 const ARTIFACT_STATUSES: readonly string[] = ["GOOD", "BAD", "UNKWN"];
 
-/** "Latest rebuild" rule (reference §3.0.3): greatest built_at, then greatest id. SQL for build input `bi`. */
-export const LATEST_STATUS_SQL = `(SELECT r.status FROM rebuilds r WHERE r.build_input_id = bi.id ORDER BY r.built_at DESC, r.id DESC LIMIT 1)`;
 
 export function latestStatus(db: Database, buildInputId: number): BuildStatus | null {
   return db.prepare<{ status: BuildStatus | null }>(`SELECT ${LATEST_STATUS_SQL} AS status FROM build_inputs bi WHERE bi.id = ?`).get(buildInputId)?.status ?? null;

@@ -1,7 +1,10 @@
 /**
  * rebuilderd's "latest rebuild" rule (reference §3.0.3): per build input, the rebuild with the
- * greatest built_at, ties broken by the greatest id. Used as a CTE by package and dashboard queries.
+ * greatest built_at, ties broken by the greatest id. As a CTE for listings, and as a scalar
+ * subquery for the status of the build input aliased `bi`.
  */
+export const LATEST_STATUS_SQL = `(SELECT r.status FROM rebuilds r WHERE r.build_input_id = bi.id ORDER BY r.built_at DESC, r.id DESC LIMIT 1)`;
+
 export const LATEST_REBUILDS_CTE = `latest_rebuilds AS (
   SELECT r.* FROM rebuilds r
   WHERE NOT EXISTS (

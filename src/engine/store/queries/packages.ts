@@ -1,8 +1,9 @@
 /** Package listings shaped as the v1 API's records (reference §3.2), shared by the CLI and the API. */
-import type { Database, SqlValue } from "../sqlite.js";
+import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { LATEST_REBUILDS_CTE } from "./latest-rebuild.js";
 import { paginate, type Page } from "./pagination.js";
+import { SOURCE_HAS_COMPONENT, Where } from "./where.js";
 
 export interface BinaryPackageRecord {
   id: number;
@@ -55,23 +56,17 @@ const COLUMNS = [
 ] as const;
 
 export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, page: Page): { total: number; records: BinaryPackageRecord[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  const eq = (sql: string, v: SqlValue | undefined) => {
-    if (v === undefined) return;
-    where.push(sql);
-    params.push(v);
-  };
-  eq("sp.distribution = ?", filter.distribution);
-  eq("sp.release IS ?", filter.release);
-  eq("EXISTS (SELECT 1 FROM binary_packages c WHERE c.source_package_id = bp.source_package_id AND c.component = ?)", filter.component);
-  eq("bp.architecture = ?", filter.architecture);
-  eq("bp.name = ?", filter.name);
-  eq("bp.version = ?", filter.version);
-  eq("sp.name = ?", filter.source_name);
-  eq("sp.seen_in_last_sync = ?", filter.seen_only === undefined ? undefined : filter.seen_only ? 1 : 0);
-  if (filter.status === "UNKWN") where.push("(ra.status IS NULL OR ra.status = 'UNKWN')");
-  else eq("ra.status = ?", filter.status);
+  const where = new Where()
+    .eq("sp.distribution = ?", filter.distribution)
+    .eq("sp.release IS ?", filter.release)
+    .eq(SOURCE_HAS_COMPONENT, filter.component)
+    .eq("bp.architecture = ?", filter.architecture)
+    .eq("bp.name = ?", filter.name)
+    .eq("bp.version = ?", filter.version)
+    .eq("sp.name = ?", filter.source_name)
+    .eq("sp.seen_in_last_sync = ?", filter.seen_only === undefined ? undefined : filter.seen_only ? 1 : 0);
+  if (filter.status === "UNKWN") where.raw("(ra.status IS NULL OR ra.status = 'UNKWN')");
+  else where.eq("ra.status = ?", filter.status);
 
   // The CTE must come first inside the paginated base query, so it is inlined as a subquery.
   const sql = `SELECT bp.id, bp.name, bp.version, sp.distribution, sp.release, bp.component, bp.architecture,
@@ -81,10 +76,10 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
     JOIN source_packages sp ON sp.id = bp.source_package_id
     LEFT JOIN (WITH ${LATEST_REBUILDS_CTE} SELECT * FROM latest_rebuilds) lr ON lr.build_input_id = bp.build_input_id
     LEFT JOIN rebuild_artifacts ra ON ra.rebuild_id = lr.id AND ra.name = bp.name
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
+    ${where}`;
   const { total, records } = paginate<BinaryPackageRecord & { seen_in_last_sync: number | boolean }>(
     db,
-    { sql, params, columns: COLUMNS },
+    { sql, params: where.params, columns: COLUMNS },
     page,
   );
   return {

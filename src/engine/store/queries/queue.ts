@@ -1,7 +1,8 @@
 /** Queue listings shaped as the v1 API's QueuedJob records (reference §3.3), shared by the CLI and the API. */
-import type { Database, SqlValue } from "../sqlite.js";
+import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { paginate, type Page } from "./pagination.js";
+import { SOURCE_HAS_COMPONENT, Where } from "./where.js";
 
 export interface QueuedJobRecord {
   id: number;
@@ -32,25 +33,19 @@ export interface QueueFilter {
 const COLUMNS = ["id", "name", "version", "distribution", "release", "architecture", "backend", "url", "next_retry", "priority", "queued_at", "started_at"] as const;
 
 export function listQueue(db: Database, filter: QueueFilter, page: Page): { total: number; records: QueuedJobRecord[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  const eq = (sql: string, v: SqlValue | undefined) => {
-    if (v === undefined) return;
-    where.push(sql);
-    params.push(v);
-  };
-  eq("sp.distribution = ?", filter.distribution);
-  eq("sp.release IS ?", filter.release);
-  eq("EXISTS (SELECT 1 FROM binary_packages c WHERE c.source_package_id = sp.id AND c.component = ?)", filter.component);
-  eq("bi.architecture = ?", filter.architecture);
-  eq("sp.name = ?", filter.name);
-  eq("sp.version = ?", filter.version);
-  eq("(bi.next_retry IS NULL OR bi.next_retry <= ?)", filter.due_at);
+  const where = new Where()
+    .eq("sp.distribution = ?", filter.distribution)
+    .eq("sp.release IS ?", filter.release)
+    .eq(SOURCE_HAS_COMPONENT, filter.component)
+    .eq("bi.architecture = ?", filter.architecture)
+    .eq("sp.name = ?", filter.name)
+    .eq("sp.version = ?", filter.version)
+    .eq("(bi.next_retry IS NULL OR bi.next_retry <= ?)", filter.due_at);
   const sql = `SELECT q.id, sp.name, sp.version, sp.distribution, sp.release, bi.architecture, bi.backend, bi.url,
       bi.next_retry, q.priority, q.queued_at, q.started_at
     FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
-  const { total, records } = paginate<QueuedJobRecord>(db, { sql, params, columns: COLUMNS }, page);
+    ${where}`;
+  const { total, records } = paginate<QueuedJobRecord>(db, { sql, params: where.params, columns: COLUMNS }, page);
   return {
     total,
     records: records.map((r) => ({

@@ -1,0 +1,30 @@
+/** A WHERE clause built from optional filters: a filter whose value is undefined adds nothing. */
+import type { SqlValue } from "../sqlite.js";
+
+export class Where {
+  private readonly clauses: string[] = [];
+  readonly params: SqlValue[] = [];
+
+  /** Adds `sql`, whose single `?` is bound to `value`, unless the value is undefined. */
+  eq(sql: string, value: SqlValue | undefined): this {
+    if (value !== undefined) {
+      this.clauses.push(sql);
+      this.params.push(value);
+    }
+    return this;
+  }
+
+  /** Adds `sql` with its own parameters, unconditionally. */
+  raw(sql: string, ...params: SqlValue[]): this {
+    this.clauses.push(sql);
+    this.params.push(...params);
+    return this;
+  }
+
+  toString(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(" AND ")}` : "";
+  }
+}
+
+/** rebuilderd's component filter: some binary of the source package (aliased `sp`) is in the component. */
+export const SOURCE_HAS_COMPONENT = "EXISTS (SELECT 1 FROM binary_packages c WHERE c.source_package_id = sp.id AND c.component = ?)";
