@@ -64,15 +64,28 @@ function openDriver(path: string): Driver {
   }
   const BetterSqlite = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
   const db = new BetterSqlite(path);
+  /** better-sqlite3 hands out Buffers where bun:sqlite gives plain Uint8Arrays: give callers one type. */
+  const plainBlobs = (row: unknown): unknown => {
+    if (row && typeof row === "object") {
+      const r = row as Record<string, unknown>;
+      for (const k in r) {
+        const v = r[k];
+        if (Buffer.isBuffer(v)) r[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      }
+    }
+    return row;
+  };
   return {
     prepare: (sql) => {
       const st = db.prepare(sql);
       const returnsRows = st.reader;
       return {
         run: (p) => st.run(...p),
-        get: (p) => (returnsRows ? st.get(...p) : (st.run(...p), undefined)),
-        all: (p) => (returnsRows ? st.all(...p) : (st.run(...p), [])),
-        iterate: (p) => st.iterate(...p) as IterableIterator<unknown>,
+        get: (p) => (returnsRows ? plainBlobs(st.get(...p)) : (st.run(...p), undefined)),
+        all: (p) => (returnsRows ? st.all(...p).map(plainBlobs) : (st.run(...p), [])),
+        iterate: function* (p) {
+          for (const row of st.iterate(...p)) yield plainBlobs(row);
+        },
       };
     },
     exec: (sql) => db.exec(sql),
@@ -118,7 +131,6 @@ export function openDatabase(path: string): Database {
           const r = st.run(normalise(p));
           return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
         },
-        // Blobs come back as Uint8Array (under Node, a Buffer: its subclass).
         get: (...p) => (st.get(normalise(p)) ?? undefined) as Row | undefined,
         all: (...p) => st.all(normalise(p)) as Row[],
         iterate: (...p) => st.iterate(normalise(p)) as IterableIterator<Row>,
