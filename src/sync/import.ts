@@ -44,26 +44,24 @@ export function importReport(
   // Per-connection scratch tables, created before the statements that use them are prepared.
   db.exec("CREATE TEMP TABLE IF NOT EXISTS current_members (build_input_id INTEGER PRIMARY KEY)");
   db.exec("CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)");
+  // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
+  const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
   const q = {
-    /** Whether this version exists, and whether any version of the name does. */
-    known: db.prepare<{ exact: number | null; versions: number }>(
-      "SELECT max(version = ?) AS exact, count(*) AS versions FROM source_packages WHERE name = ? AND distribution = ? AND COALESCE(release, 'PLACEHOLDER') = COALESCE(?, 'PLACEHOLDER')",
-    ),
     upsertSource: db.prepare<{ id: number }>(
       `INSERT INTO source_packages (name, version, distribution, release, last_seen, seen_in_last_sync) VALUES (?, ?, ?, ?, ?, 1)
        ON CONFLICT (name, version, distribution, COALESCE(release, 'PLACEHOLDER')) DO UPDATE SET last_seen = excluded.last_seen, seen_in_last_sync = 1
        RETURNING id`,
     ),
-    findInput: db.prepare<{ id: number }>(
-      "SELECT id FROM build_inputs WHERE source_package_id = ? AND url = ? AND backend = ? AND architecture = ?",
-    ),
-    insertInput: db.prepare<{ id: number }>(
-      "INSERT INTO build_inputs (source_package_id, url, backend, architecture, retries, next_retry) VALUES (?, ?, ?, ?, 0, ?) RETURNING id",
+    // The no-op update makes RETURNING give the id of an existing row too.
+    upsertInput: db.prepare<{ id: number }>(
+      `INSERT INTO build_inputs (source_package_id, url, backend, architecture, retries, next_retry) VALUES (?, ?, ?, ?, 0, ?)
+       ON CONFLICT (url, backend, architecture, source_package_id) DO UPDATE SET retries = retries
+       RETURNING id`,
     ),
     upsertBinary: db.prepare(
       `INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url, sha256, size)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (source_package_id, build_input_id, name, version, COALESCE(component, ''), architecture)
+       ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
        DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
     ),
     member: db.prepare("INSERT OR IGNORE INTO temp.current_members (build_input_id) VALUES (?)"),
@@ -71,30 +69,34 @@ export function importReport(
 
   return db.transaction(() => {
     db.exec("DELETE FROM temp.current_members");
+    const sourcesBefore = maxId("source_packages");
+    const inputsBefore = maxId("build_inputs");
+    const nextRetry = initialNextRetry(policy, now);
 
-    // A source with two versions in one index (an upload and its binNMU) is new, not changed.
-    const createdNow = new Set<string>();
     for (const group of report.packages) {
       counts.packages++;
-      const known = q.known.get(group.version, group.name, report.distribution, report.release)!;
-      const existing = known.exact === 1;
-      if (!existing) {
-        if (known.versions > 0 && !createdNow.has(group.name)) counts.changed++;
-        else counts.new++;
-        createdNow.add(group.name);
-      }
       const sourceId = q.upsertSource.get(group.name, group.version, report.distribution, report.release, ts)!.id;
-      const found = existing ? q.findInput.get(sourceId, group.url, report.distribution, report.architecture) : undefined;
-      const inputId =
-        found?.id ??
-        q.insertInput.get(sourceId, group.url, report.distribution, report.architecture, initialNextRetry(policy, now))!.id;
+      const inputId = q.upsertInput.get(sourceId, group.url, report.distribution, report.architecture, nextRetry)!.id;
       for (const a of group.artifacts) {
         q.upsertBinary.run(sourceId, inputId, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null);
         counts.binaries++;
       }
       q.member.run(inputId);
-      if (enqueueAfterSync(db, inputId, !found, policy, now) === "queued") counts.queued++;
+      if (enqueueAfterSync(db, inputId, inputId > inputsBefore, policy, now) === "queued") counts.queued++;
     }
+
+    // New source rows are "changed" when an older version of the name was there before this import
+    // (an upload and its binNMU arriving together are both new).
+    const created = db
+      .prepare<{ created: number; changed: number | null }>(
+        `SELECT count(*) AS created, sum(EXISTS (
+           SELECT 1 FROM source_packages o WHERE o.name = n.name AND o.distribution = n.distribution
+             AND COALESCE(o.release, 'PLACEHOLDER') = COALESCE(n.release, 'PLACEHOLDER') AND o.id <= ?)) AS changed
+         FROM source_packages n WHERE n.id > ?`,
+      )
+      .get(sourcesBefore, sourcesBefore)!;
+    counts.changed = created.changed ?? 0;
+    counts.new = created.created - counts.changed;
 
     counts.vanished = retireVanished(db, scope);
     db.prepare(

@@ -1,12 +1,12 @@
 /** The private apt: its own configuration only, and the machine's apt state never changes. */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { aptStep, createPrivateApt, downloadSourceStep } from "../../src/backends/debian-archive-apt.js";
 import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
 import { parseSettings, planRebuild } from "../../src/backends/debian-archive-plan.js";
 import { StepRunner } from "../../src/backends/step-runner.js";
-import { findPublished, makeJob, MACHINE_APT_STATE, scratch, snapshotTree } from "./debian-archive-helpers.js";
+import { findPublished, MACHINE_APT_STATE, makeJob, removeScratchDirs, scratch, snapshotTree } from "./debian-archive-helpers.js";
 
 const mirror = machineDebianMirror();
 const settings = parseSettings({});
@@ -15,6 +15,8 @@ function helloJob(version: string, base = scratch()) {
   const url = `${mirror}/pool/main/h/hello/hello_${version}_amd64.deb`;
   return makeJob(base, { name: "hello", version, release: "bookworm", architecture: "amd64", artifacts: [{ name: "hello", version, architecture: "amd64", url, fileName: `hello_${version}_amd64.deb`, publishedPath: join(base, "p.deb") }] });
 }
+
+afterAll(removeScratchDirs);
 
 describe("private apt", () => {
   it("reads none of the machine's apt configuration", async () => {

@@ -1,12 +1,21 @@
 /** Jobs for the debian-archive tests, and the published binaries they are judged against. */
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BackendJob, BackendRunOptions } from "../../src/backends/backend.js";
 import { decompress } from "../../src/engine/compression.js";
 
-export function scratch(prefix = "rebuilder-debarch-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+const scratchDirs: string[] = [];
+
+/** A new temporary directory, removed by removeScratchDirs (rebuilds leave chroots of ~1 GB). */
+export function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), "rebuilder-debarch-"));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+export function removeScratchDirs(): void {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export interface Published {

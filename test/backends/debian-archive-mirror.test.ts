@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
-import { scratch } from "./debian-archive-helpers.js";
+import { removeScratchDirs, scratch } from "./debian-archive-helpers.js";
 
 function aptEtc(files: Record<string, string>): string {
   const dir = scratch();
@@ -10,6 +10,8 @@ function aptEtc(files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
+
+afterAll(removeScratchDirs);
 
 describe("machineDebianMirror", () => {
   it("reads the main archive from deb822 sources, skipping security, disabled and third-party entries", () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { UnsafeJobError } from "../../src/backends/job-checks.js";
 import { BackendConfigError } from "../../src/backends/settings.js";
 import {
@@ -12,7 +12,7 @@ import {
   stripBinNmu,
   suiteChain,
 } from "../../src/backends/debian-archive-plan.js";
-import { makeJob, scratch } from "./debian-archive-helpers.js";
+import { makeJob, removeScratchDirs, scratch } from "./debian-archive-helpers.js";
 
 const MIRROR = "http://mirror.test/debian";
 const defaults = parseSettings({});
@@ -24,6 +24,8 @@ function artifact(path: string, fileName = path.split("/").pop() ?? "") {
 function job(fields: Parameters<typeof makeJob>[1]) {
   return makeJob(scratch(), fields);
 }
+
+afterAll(removeScratchDirs);
 
 describe("debian-archive settings", () => {
   it("defaults to chroot builds with the Debian archive keyring", () => {

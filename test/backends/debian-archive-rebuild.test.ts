@@ -6,7 +6,7 @@
  * 2026b-0+deb12u1 into bookworm. They take minutes (each suite set gets its cached chroot
  * first), so they run only with REBUILDER_SLOW_TESTS=1 or in CI.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
@@ -14,7 +14,7 @@ import { chrootTarball } from "../../src/backends/debian-archive-chroot.js";
 import { DEFAULT_KEYRING, parseSettings, planRebuild } from "../../src/backends/debian-archive-plan.js";
 import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
 import { runProcess } from "../../src/backends/process-runner.js";
-import { download, findPublished, makeJob, MACHINE_APT_STATE, runOptions, scratch, snapshotTree } from "./debian-archive-helpers.js";
+import { download, findPublished, MACHINE_APT_STATE, makeJob, removeScratchDirs, runOptions, scratch, snapshotTree } from "./debian-archive-helpers.js";
 
 const slow = process.env.REBUILDER_SLOW_TESTS === "1" || process.env.CI === "true";
 const mirror = machineDebianMirror();
@@ -75,6 +75,8 @@ async function debField(path: string, field: string): Promise<string> {
   const r = await runProcess({ command: "dpkg-deb", args: ["--field", path, field], cwd: "/", env: { PATH: process.env.PATH }, timeoutSeconds: 60 });
   return new TextDecoder().decode(r.output).trim();
 }
+
+afterAll(removeScratchDirs);
 
 describe.runIf(slow && mirror !== null)("debian-archive real rebuilds", () => {
   it(

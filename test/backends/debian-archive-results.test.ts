@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { collectBuildResults } from "../../src/backends/debian-archive-results.js";
-import { scratch } from "./debian-archive-helpers.js";
+import { removeScratchDirs, scratch } from "./debian-archive-helpers.js";
+
+afterAll(removeScratchDirs);
 
 describe("collectBuildResults", () => {
   it("copies the packages and build records a build left, byte for byte", async () => {

@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { withBuildUmask } from "../../src/backends/debian-archive-umask.js";
 import { StepRunner } from "../../src/backends/step-runner.js";
-import { scratch } from "./debian-archive-helpers.js";
+import { removeScratchDirs, scratch } from "./debian-archive-helpers.js";
+
+afterAll(removeScratchDirs);
 
 describe("withBuildUmask", () => {
   it("starts the step with umask 022 and leaves the engine's umask as it was", async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
@@ -6,7 +6,7 @@ import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js
 import { findExecutable } from "../../src/backends/executables.js";
 import { UnsafeJobError } from "../../src/backends/job-checks.js";
 import { runProcess } from "../../src/backends/process-runner.js";
-import { findPublished, makeJob, runOptions, scratch } from "./debian-archive-helpers.js";
+import { findPublished, makeJob, removeScratchDirs, runOptions, scratch } from "./debian-archive-helpers.js";
 
 const mirror = machineDebianMirror();
 const machinePath = process.env.PATH;
@@ -21,6 +21,8 @@ async function machineArch(): Promise<string> {
   const r = await runProcess({ command: "dpkg", args: ["--print-architecture"], cwd: "/", env: { PATH: machinePath }, timeoutSeconds: 30 });
   return new TextDecoder().decode(r.output).trim();
 }
+
+afterAll(removeScratchDirs);
 
 describe("DebianArchiveBackend.unavailableReason", () => {
   afterEach(() => {

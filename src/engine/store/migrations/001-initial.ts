@@ -21,10 +21,10 @@ CREATE TABLE build_inputs (
   retries INTEGER NOT NULL DEFAULT 0,
   next_retry TEXT
 );
-CREATE UNIQUE INDEX build_inputs_identity ON build_inputs (source_package_id, url, backend, architecture);
--- the "friends" key: same url + backend + architecture
-CREATE INDEX build_inputs_friends ON build_inputs (url, backend, architecture);
-CREATE INDEX build_inputs_next_retry ON build_inputs (next_retry);
+-- Identity (source package, url, backend, architecture), ordered so that it also serves the
+-- "friends" look-up (same url + backend + architecture): one index over the long URLs, not two.
+CREATE UNIQUE INDEX build_inputs_identity ON build_inputs (url, backend, architecture, source_package_id);
+CREATE INDEX build_inputs_source_package ON build_inputs (source_package_id);
 
 CREATE TABLE binary_packages (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,8 +39,8 @@ CREATE TABLE binary_packages (
   size INTEGER
 );
 -- COALESCE: unlike upstream, a NULL component (Tails) does not insert a duplicate on every sync
-CREATE UNIQUE INDEX binary_packages_identity ON binary_packages (source_package_id, build_input_id, name, version, COALESCE(component, ''), architecture);
-CREATE INDEX binary_packages_build_input ON binary_packages (build_input_id);
+-- Led by build_input_id, so it also serves "the binaries of a build input".
+CREATE UNIQUE INDEX binary_packages_identity ON binary_packages (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture);
 CREATE INDEX binary_packages_name ON binary_packages (name);
 
 CREATE TABLE workers (
