@@ -97,13 +97,15 @@ async function replaceFile(path: string, data: string | Uint8Array): Promise<voi
 }
 
 /**
- * Readies an unpacked chroot for one job: the machine's name servers, apt sources for the plan
+ * Readies an unpacked chroot for one job: the machine's name servers, localhost, apt sources for the plan
  * verified with the configured keyring, a world-writable /dev/shm, the build directory owned by
  * the build user, and the downloaded source files in it.
  */
 export async function prepareChroot(root: string, plan: DebianArchivePlan, keyring: string, sourceFiles: string[]): Promise<void> {
   const resolvConf = await readFile("/etc/resolv.conf").catch(() => null);
   if (resolvConf !== null) await replaceFile(join(root, "etc/resolv.conf"), resolvConf);
+  // The buildd variant has no netbase; test suites still expect "localhost" to resolve.
+  if (!(await exists(join(root, "etc/hosts")))) await replaceFile(join(root, "etc/hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 
   const chrootKeyring = `/etc/apt/keyrings/rebuilder-${basename(keyring)}`;
   await mkdir(join(root, "etc/apt/keyrings"), { recursive: true });

@@ -1,0 +1,83 @@
+/**
+ * The CLI end to end under Node: sync a small Arch repository whose packages are local files,
+ * rebuild it with a rebuilderd backend script, and read the verdicts and evidence back.
+ */
+import { describe, expect, it } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const cli = resolve(import.meta.dirname, "../../bin/rebuilder-node.mjs");
+
+/** A repository with two pkgbases: `good` rebuilds identically, `bad` does not. */
+function fixture() {
+  const root = mkdtempSync(join(tmpdir(), "rebuilder-cli-"));
+  const repo = join(root, "mirror", "core");
+  const stage = join(root, "stage");
+  mkdirSync(repo, { recursive: true });
+  for (const name of ["good", "bad"]) {
+    const file = `${name}-1.0-1-x86_64.pkg.tar.zst`;
+    const bytes = Buffer.from(`package ${name}\n`);
+    writeFileSync(join(repo, file), bytes);
+    mkdirSync(join(stage, `${name}-1.0-1`), { recursive: true });
+    writeFileSync(
+      join(stage, `${name}-1.0-1`, "desc"),
+      `%FILENAME%\n${file}\n\n%NAME%\n${name}\n\n%BASE%\n${name}\n\n%VERSION%\n1.0-1\n\n%ARCH%\nx86_64\n\n%PACKAGER%\nJ <j@example.org>\n\n` +
+        `%CSIZE%\n${bytes.byteLength}\n\n%SHA256SUM%\n${createHash("sha256").update(bytes).digest("hex")}\n\n`,
+    );
+  }
+  execFileSync("tar", ["-czf", join(repo, "core.db"), "-C", stage, "good-1.0-1", "bad-1.0-1"]);
+  // A rebuilderd backend script: `<script> <input>` with REBUILDERD_OUTDIR set.
+  const script = join(root, "rebuild.sh");
+  writeFileSync(
+    script,
+    `#!/bin/sh\nset -e\nf=$(basename "$1")\necho "rebuilding $f"\ncase "$f" in\n  bad-*) echo "something else" > "$REBUILDERD_OUTDIR/$f" ;;\n  *) cp "$1" "$REBUILDERD_OUTDIR/$f" ;;\nesac\n`,
+  );
+  chmodSync(script, 0o755);
+  const config = join(root, "rebuilder.conf");
+  writeFileSync(config, `[backend."archlinux"]\npath = "${script}"\n\n[slots]\ncount = 2\n\n[diffoscope]\nenabled = false\n\n[build]\nsilent = true\n`);
+  return { root, mirror: join(root, "mirror", "$repo"), config, dataDir: join(root, "data") };
+}
+
+function rebuilder(f: ReturnType<typeof fixture>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, "--data-dir", f.dataDir, "-c", f.config, ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`rebuilder ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe("rebuilder build --until-idle", () => {
+  it("rebuilds what the sync queued and keeps verdicts, logs and attestations", () => {
+    const f = fixture();
+    rebuilder(f, "pkgs", "sync", "archlinux", f.mirror, "--component", "core", "--architecture", "x86_64");
+    expect(JSON.parse(rebuilder(f, "queue", "ls", "--json")).map((j: { name: string }) => j.name).sort()).toEqual(["bad", "good"]);
+
+    const summary = JSON.parse(rebuilder(f, "build", "--until-idle", "--json"));
+    expect(summary).toMatchObject({ built: 2, good: 1, bad: 1, fail: 0 });
+    expect(JSON.parse(rebuilder(f, "queue", "ls", "--json"))).toEqual([]);
+
+    const good = JSON.parse(rebuilder(f, "pkgs", "ls", "--json", "--name", "good"))[0];
+    expect(good).toMatchObject({ status: "GOOD" });
+    expect(good.attestation_log_id).not.toBeNull();
+    expect(rebuilder(f, "pkgs", "ls", "--status", "BAD")).toMatch(/^\[BAD  \] bad 1\.0-1 /);
+    expect(rebuilder(f, "pkgs", "log", "--name", "good")).toContain("rebuilding good-1.0-1-x86_64.pkg.tar.zst");
+
+    const attestation = JSON.parse(rebuilder(f, "pkgs", "attestation", "--name", "good"));
+    expect(attestation.signed).toMatchObject({ _type: "link", name: "rebuild good-1.0-1-x86_64.pkg.tar.zst" });
+    expect(attestation.signatures).toHaveLength(1);
+
+    // BAD goes to the retry queue with backoff: not due now, visible with --planned.
+    expect(JSON.parse(rebuilder(f, "queue", "ls", "--planned", "--json")).map((j: { name: string; priority: number }) => [j.name, j.priority])).toEqual([["bad", 2]]);
+    // An operator requeues it to run now.
+    expect(rebuilder(f, "queue", "requeue", "BAD")).toBe("1 jobs queued\n");
+    expect(JSON.parse(rebuilder(f, "queue", "ls", "--json")).map((j: { name: string; priority: number }) => [j.name, j.priority])).toEqual([["bad", 0]]);
+  });
+
+  it("says clearly when there is nothing to look up", () => {
+    const f = fixture();
+    const r = spawnSync(process.execPath, [cli, "--data-dir", f.dataDir, "pkgs", "log", "--name", "nothing"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("rebuilder: error: package lookup matched 0 packages, not exactly one; please be more specific\n");
+  });
+});
