@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { sourcesList, type DebianArchivePlan } from "./debian-archive-plan.js";
 import type { Step, StepRunner } from "./step-runner.js";
 
-/** Where the buildds unpack sources (sbuild's default build path since 0.86). */
+/** The fixed build path of current sbuild, so paths that end up in binaries match the buildds. */
 export const BUILD_PATH = "/build/reproducible-path";
 /** The unprivileged build user, named like sbuild's; ids fixed so they need no look-up. */
 export const BUILD_USER = { name: "sbuild", uid: 1000, gid: 1000, home: "/sbuild-nonexistent" };

@@ -6,7 +6,7 @@
  * 2026b-0+deb12u1 into bookworm. They take minutes (each suite set gets its cached chroot
  * first), so they run only with REBUILDER_SLOW_TESTS=1 or in CI.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
@@ -18,7 +18,8 @@ import { download, findPublished, MACHINE_APT_STATE, makeJob, removeScratchDirs,
 
 const slow = process.env.REBUILDER_SLOW_TESTS === "1" || process.env.CI === "true";
 const mirror = machineDebianMirror();
-const cacheDir = join(scratch(), "cache");
+/** Shared by the rebuilds, as a worker's cache is. */
+let cacheDir = "";
 const REBUILD_TIMEOUT_MS = 30 * 60 * 1000;
 
 async function rebuild(suite: string, source: string, binary: string, arch: string) {
@@ -76,9 +77,13 @@ async function debField(path: string, field: string): Promise<string> {
   return new TextDecoder().decode(r.output).trim();
 }
 
-afterAll(removeScratchDirs);
 
 describe.runIf(slow && mirror !== null)("debian-archive real rebuilds", () => {
+  beforeAll(() => {
+    cacheDir = join(scratch(), "cache");
+  });
+  afterAll(removeScratchDirs);
+
   it(
     "rebuilds tzdata bit for bit, recording the .dsc as material",
     async () => {
