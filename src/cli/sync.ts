@@ -19,6 +19,7 @@ function describe(e: SyncProgress): string {
     const name = e.url.split("/").slice(-3).join("/");
     return `fetching ${name} ${formatBytes(e.bytes)}${e.total ? ` of ${formatBytes(e.total)}` : ""}`;
   }
+  if (e.kind === "import") return `importing ${e.packages.toLocaleString("en")} source packages of ${e.scope}`;
   return `parsing ${e.file.split("/").slice(-3).join("/")}: ${e.packages.toLocaleString("en")} packages`;
 }
 
@@ -34,11 +35,16 @@ export function summaryLine(s: SyncSummary): string {
 async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutputOptions): Promise<void> {
   const db = ctx.store();
   const status = new StatusLine();
+  let lastPhase = "";
   const common = {
     dataDir: ctx.dataDir,
     policy: ctx.config().schedule,
     force: opts.force,
-    onProgress: (profile: string, e: SyncProgress) => status.update(`${profile}: ${describe(e)}`),
+    onProgress: (profile: string, e: SyncProgress) => {
+      const phase = `${e.kind} ${"url" in e ? e.url : "file" in e ? e.file : e.scope}`;
+      status.update(`${profile}: ${describe(e)}`, phase !== lastPhase);
+      lastPhase = phase;
+    },
     onWarning: (m: string) => {
       if ((ctx.options.verbose ?? 0) > 0) {
         status.clear();

@@ -22,10 +22,11 @@ export class StatusLine {
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
-  update(text: string): void {
+  /** Redraws at most every 80 ms, unless `force`: a new phase is always shown. */
+  update(text: string, force = false): void {
     if (!this.stream.isTTY) return;
     const now = Date.now();
-    if (now - this.last < 80) return;
+    if (!force && now - this.last < 80) return;
     this.last = now;
     const width = this.stream.columns || 100;
     this.stream.write(`\r\x1b[K${safe(text).slice(0, width - 1)}`);

@@ -100,6 +100,8 @@ export async function syncProfile(db: Database, profile: SyncProfile, opts: Sync
   const { reports, unchanged } = await collectReports(db, profile, opts);
   const counts = emptyCounts();
   for (const { report, scope, digest } of reports) {
+    const where = [report.distribution, report.release, report.architecture].filter(Boolean).join("/");
+    opts.onProgress?.(profile.name, { kind: "import", scope: where, packages: report.packages.length });
     addCounts(counts, importReport(db, report, scope, digest, opts.policy, now()));
   }
   return { profile: profile.name, ...counts, unchanged, took_s: (performance.now() - started) / 1000 };

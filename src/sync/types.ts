@@ -51,7 +51,8 @@ export interface Fetcher {
 
 export type SyncProgress =
   | { kind: "fetch"; url: string; bytes: number; total: number | null }
-  | { kind: "parse"; file: string; packages: number };
+  | { kind: "parse"; file: string; packages: number }
+  | { kind: "import"; scope: string; packages: number };
 
 export interface SyncContext {
   fetcher: Fetcher;
