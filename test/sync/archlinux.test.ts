@@ -5,10 +5,11 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { archlinuxSync, mirrorUrl } from "../../src/sync/archlinux.js";
 import { ConfigError } from "../../src/sync/profiles.js";
-import { IndexError, type FilterSubject, type PackageReport } from "../../src/sync/report.js";
-import type { SyncContext, SyncProfile, SyncProgress } from "../../src/sync/types.js";
+import { IndexError, type FilterSubject } from "../../src/sync/report.js";
+import type { SyncContext, SyncProfile } from "../../src/sync/types.js";
 import { createTestKey } from "./gpgv-test-key.js";
 import { LocalFetcher } from "./local-fetcher.js";
+import { buildReports, recordingContext, testProfile } from "./harness.js";
 import { ARCH_CORE_DB } from "../support/shared-data.js";
 
 const CORE_DB = ARCH_CORE_DB;
@@ -61,39 +62,14 @@ function compress(data: Buffer, codec: Codec): Buffer {
 }
 
 function profile(root: string, over: Partial<SyncProfile> = {}): SyncProfile {
-  return {
-    name: "arch",
-    distro: "archlinux",
-    sync_method: "archlinux",
-    components: ["core"],
-    releases: [],
-    architectures: ["x86_64"],
-    source: `${root}/$repo/os/$arch`,
-    include: [],
-    maintainers: [],
-    pkgs: [],
-    excludes: [],
-    verify_signature: true,
-    ...over,
-  };
+  return testProfile("archlinux", `${root}/$repo/os/$arch`, { name: "arch", components: ["core"], architectures: ["x86_64"], ...over });
 }
 
 function context(fetcher = new LocalFetcher(), accept: (s: FilterSubject) => boolean = () => true) {
-  const events: SyncProgress[] = [];
-  const subjects: FilterSubject[] = [];
-  const ctx: SyncContext = {
-    fetcher,
-    progress: (e) => events.push(e),
-    warn: () => {},
-    accept: (s) => (subjects.push(s), accept(s)),
-  };
-  return { ctx, events, subjects, fetcher };
+  return recordingContext({ fetcher, accept });
 }
 
-async function sync(p: SyncProfile, ctx: SyncContext): Promise<PackageReport[]> {
-  const plans = await archlinuxSync.plan(p, ctx);
-  return (await Promise.all(plans.map((plan) => plan.build()))).flat();
-}
+const sync = (p: SyncProfile, ctx: SyncContext) => buildReports(archlinuxSync, p, ctx);
 
 async function syncError(p: SyncProfile, ctx: SyncContext = context().ctx): Promise<IndexError> {
   const err = await sync(p, ctx).then(

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fedoraSync } from "../../src/sync/fedora.js";
 import { IndexError, type FilterSubject, type PackageReport } from "../../src/sync/report.js";
-import type { SyncContext, SyncProfile, SyncProgress } from "../../src/sync/types.js";
-import { LocalFetcher } from "./local-fetcher.js";
+import type { SyncContext, SyncProfile } from "../../src/sync/types.js";
+import { buildReports, recordingContext, testProfile } from "./harness.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "rebuilder-fedora-"));
 
@@ -117,40 +117,14 @@ function writeRepo(root: string, packages: Rpm[], opts: RepoOptions = {}): strin
 }
 
 function profile(root: string, over: Partial<SyncProfile> = {}): SyncProfile {
-  return {
-    name: "fedora",
-    distro: "fedora",
-    sync_method: "fedora",
-    components: ["Everything"],
-    releases: [{ name: "41" }],
-    architectures: ["x86_64"],
-    source: root,
-    include: [],
-    maintainers: [],
-    pkgs: [],
-    excludes: [],
-    verify_signature: true,
-    ...over,
-  };
+  return testProfile("fedora", root, { components: ["Everything"], releases: [{ name: "41" }], architectures: ["x86_64"], ...over });
 }
 
 function context(accept: (s: FilterSubject) => boolean = () => true) {
-  const events: SyncProgress[] = [];
-  const subjects: FilterSubject[] = [];
-  const fetcher = new LocalFetcher();
-  const ctx: SyncContext = {
-    fetcher,
-    progress: (e) => events.push(e),
-    warn: () => {},
-    accept: (s) => (subjects.push(s), accept(s)),
-  };
-  return { ctx, events, subjects, fetcher };
+  return recordingContext({ accept });
 }
 
-async function sync(p: SyncProfile, ctx: SyncContext = context().ctx): Promise<PackageReport[]> {
-  const plans = await fedoraSync.plan(p, ctx);
-  return (await Promise.all(plans.map((plan) => plan.build()))).flat();
-}
+const sync = (p: SyncProfile, ctx: SyncContext = context().ctx) => buildReports(fedoraSync, p, ctx);
 
 async function syncError(p: SyncProfile): Promise<IndexError> {
   const err = await sync(p).then(

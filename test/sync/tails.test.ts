@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareTailsVersions, tailsSync } from "../../src/sync/tails.js";
-import { IndexError, type PackageReport } from "../../src/sync/report.js";
-import type { SyncContext, SyncProfile, SyncProgress } from "../../src/sync/types.js";
+import { IndexError } from "../../src/sync/report.js";
+import type { SyncContext, SyncProfile } from "../../src/sync/types.js";
 import { LocalFetcher } from "./local-fetcher.js";
+import { buildReports, recordingContext, testProfile } from "./harness.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "rebuilder-tails-"));
 
@@ -22,33 +23,14 @@ ${dirs.map((d) => `<a href="${d}/">${d}/</a>                               20-De
 }
 
 function profile(source: string, over: Partial<SyncProfile> = {}): SyncProfile {
-  return {
-    name: "tails",
-    distro: "tails",
-    sync_method: "tails",
-    components: [],
-    releases: [{ name: "stable" }],
-    architectures: ["amd64"],
-    source,
-    include: [],
-    maintainers: [],
-    pkgs: [],
-    excludes: [],
-    verify_signature: true,
-    ...over,
-  };
+  return testProfile("tails", source, { releases: [{ name: "stable" }], architectures: ["amd64"], ...over });
 }
 
 function context(fetcher = new LocalFetcher()) {
-  const events: SyncProgress[] = [];
-  const ctx: SyncContext = { fetcher, progress: (e) => events.push(e), warn: () => {}, accept: () => true };
-  return { ctx, events, fetcher };
+  return recordingContext({ fetcher });
 }
 
-async function sync(p: SyncProfile, ctx: SyncContext): Promise<PackageReport[]> {
-  const plans = await tailsSync.plan(p, ctx);
-  return (await Promise.all(plans.map((plan) => plan.build()))).flat();
-}
+const sync = (p: SyncProfile, ctx: SyncContext) => buildReports(tailsSync, p, ctx);
 
 describe("tails sync", () => {
   it("makes one group of the newest version's .img and .iso, whatever the listing's order", async () => {
