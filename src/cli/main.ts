@@ -5,6 +5,7 @@ import { registerSyncCommands } from "./sync.js";
 import { registerPkgsList } from "./pkgs.js";
 import { registerQueueCommands } from "./queue.js";
 import { registerBuildCommand } from "./build.js";
+import { registerStatusCommand } from "./status.js";
 import { safe } from "./terminal.js";
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPkgsList(pkgs);
   registerQueueCommands(program);
   registerBuildCommand(program);
+  registerStatusCommand(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of pkgs.commands) c.exitOverride();
   return program;

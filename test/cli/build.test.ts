@@ -53,8 +53,12 @@ describe("rebuilder build --until-idle", () => {
     rebuilder(f, "pkgs", "sync", "archlinux", f.mirror, "--component", "core", "--architecture", "x86_64");
     expect(JSON.parse(rebuilder(f, "queue", "ls", "--json")).map((j: { name: string }) => j.name).sort()).toEqual(["bad", "good"]);
 
+    expect(rebuilder(f, "status")).toMatch(/packages: 0 GOOD, 0 BAD, 0 FAIL, 2 UNKWN\nqueue: 2 waiting, 0 running, 0 planned for a retry\n$/);
     const summary = JSON.parse(rebuilder(f, "build", "--until-idle", "--json"));
     expect(summary).toMatchObject({ built: 2, good: 1, bad: 1, fail: 0 });
+    const status = rebuilder(f, "status");
+    expect(status).toMatch(/^\S+\/slot-1 \(local\) +=> idle\n/);
+    expect(status).toMatch(/packages: 1 GOOD, 1 BAD, 0 FAIL, 0 UNKWN\nqueue: 0 waiting, 0 running, 1 planned for a retry\n$/);
     expect(JSON.parse(rebuilder(f, "queue", "ls", "--json"))).toEqual([]);
 
     const good = JSON.parse(rebuilder(f, "pkgs", "ls", "--json", "--name", "good"))[0];

@@ -48,9 +48,13 @@ function validate(queueId: number, outcome: RebuildOutcome): void {
 export function recordRebuild(db: Database, queueId: number, outcome: RebuildOutcome, policy: SchedulePolicy, now: Date): { buildId: number } {
   validate(queueId, outcome);
   return db.transaction(() => {
-    const job = db.prepare<{ build_input_id: number; started_at: string | null }>("SELECT build_input_id, started_at FROM queue WHERE id = ?").get(queueId);
+    const job = db
+      .prepare<{ build_input_id: number; started_at: string | null; worker: number | null }>("SELECT build_input_id, started_at, worker FROM queue WHERE id = ?")
+      .get(queueId);
     if (!job) throw new Error(`queue job ${queueId} does not exist (dropped, or already reported)`);
     const self = job.build_input_id;
+    // The worker that held the job is no longer "working hard on" it.
+    if (job.worker !== null) db.prepare("UPDATE workers SET status = NULL WHERE id = ?").run(job.worker);
 
     const logId = db.prepare("INSERT INTO build_logs (build_log) VALUES (?)").run(ensureZstd(outcome.buildLog)).lastInsertRowid;
     const insertDiff = db.prepare("INSERT INTO diffoscope_logs (diffoscope_log) VALUES (?)");
