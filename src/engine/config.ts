@@ -39,7 +39,8 @@ export interface EngineConfig {
   endpoints: Record<string, { cookie?: string }>;
   worker: { authorized_workers: string[]; signup_secret?: string };
   schedule: SchedulePolicy;
-  build: { timeout: number; max_bytes?: number; silent: boolean };
+  /** Ours: `max_download_bytes` caps each downloaded artifact and build input (default 4 GiB). */
+  build: { timeout: number; max_bytes?: number; silent: boolean; max_download_bytes?: number };
   diffoscope: { enabled: boolean; args: string[]; timeout: number; max_bytes?: number };
   /** `[backend."<distro>"]`: `kind` and `path` are checked here, the rest by the backend of that kind. */
   backends: Record<string, BackendSettings>;
@@ -116,7 +117,7 @@ const COOKIE = { cookie: "string" } as const satisfies Spec;
 const WORKER = { authorized_workers: "strings", signup_secret: "string" } as const satisfies Spec;
 const RETRY = { retry_delay_base: "count", max_retries: "count" } as const satisfies Spec;
 const SCHEDULE = { ...RETRY, initial_delay: "count", ping_deadline: "positive", bad: "table", fail: "table" } as const satisfies Spec;
-const BUILD = { timeout: "positive", max_bytes: "count", silent: "boolean" } as const satisfies Spec;
+const BUILD = { timeout: "positive", max_bytes: "count", silent: "boolean", max_download_bytes: "positive" } as const satisfies Spec;
 const DIFFOSCOPE = { enabled: "boolean", args: "strings", timeout: "positive", max_bytes: "count" } as const satisfies Spec;
 /** Keys of `[backend."<distro>"]` across all backend kinds; each backend checks the values it uses. */
 const BACKEND = {

@@ -101,7 +101,7 @@ export class WorkerSlots {
     this.settings = {
       buildTimeoutSeconds: config.build.timeout,
       buildMaxBytes: config.build.max_bytes,
-      maxDownloadBytes: opts.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+      maxDownloadBytes: opts.maxDownloadBytes ?? config.build.max_download_bytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
       diffoscope: { enabled: config.diffoscope.enabled, args: config.diffoscope.args, timeoutSeconds: config.diffoscope.timeout, maxBytes: config.diffoscope.max_bytes },
     };
     this.pollMs = (opts.pollSeconds ?? Math.max(MIN_POLL_SECONDS, Math.min(config.idle_delay, MAX_LOCAL_POLL_SECONDS))) * 1000;
