@@ -2,8 +2,12 @@
  * npm run e2e:debian — a real rebuild, end to end, through the CLI: sync one-package profiles
  * from the Debian mirror named in this machine's apt sources, rebuild them with the
  * debian-archive backend, and check the verdicts a user would see:
- *   tzdata (bookworm-updates) reproduces bit for bit → GOOD, with a signed attestation;
- *   hello (bookworm) does not → BAD, with a diffoscope report naming the differing files.
+ *   tzdata (bookworm) and ca-certificates (bookworm-updates) reproduce bit for bit → GOOD,
+ *   each with a signed attestation;
+ *   hello (bookworm) does not (its binary embeds the build year) → BAD, with a diffoscope
+ *   report naming the differing files.
+ * tzdata is taken from bookworm, not bookworm-updates: the mirror's bookworm-updates still lists
+ * an older tzdata whose source files are gone from the pool (HTTP 404), so it cannot be rebuilt.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -32,22 +36,24 @@ const source = readAptSources("/").find((s) => s.suites.includes("bookworm") && 
 if (!source) throw new Error("no Debian bookworm mirror in this machine's apt sources");
 const mirror = source.uri.replace(/\/+$/, "");
 
-rebuilder("pkgs", "sync", "debian", mirror, "--release", "bookworm-updates", "--component", "main", "--architecture", "all", "--pkg", "tzdata");
-rebuilder("pkgs", "sync", "debian", mirror, "--release", "bookworm", "--component", "main", "--architecture", "amd64", "--pkg", "hello");
+const sync = (release: string, architecture: string, ...pkgs: string[]) =>
+  rebuilder("pkgs", "sync", "debian", mirror, "--release", release, "--component", "main", "--architecture", architecture, ...pkgs.flatMap((p) => ["--pkg", p]));
+sync("bookworm-updates", "all", "ca-certificates");
+sync("bookworm", "all", "tzdata");
+sync("bookworm", "amd64", "hello");
 const summary = JSON.parse(rebuilder("build", "--until-idle", "--json"));
 process.stdout.write(`build summary: ${JSON.stringify(summary)}\n`);
 
 const pkg = (name: string) => JSON.parse(rebuilder("pkgs", "ls", "--json", "--name", name))[0];
-const tzdata = pkg("tzdata");
-const hello = pkg("hello");
-
-check(tzdata?.status === "GOOD", `tzdata ${tzdata?.version} (bookworm-updates) rebuilds bit for bit: ${tzdata?.status}`);
-check(tzdata?.attestation_log_id !== null, "tzdata has a stored attestation");
-if (tzdata?.status === "GOOD") {
-  const attestation = new TextEncoder().encode(rebuilder("pkgs", "attestation", "--name", "tzdata").trim());
-  const key = publicKeyFromPem(publicKeyPem(loadOrCreateSigningKey(signingKeyPath(dataDir))));
-  check(verifyAttestation(attestation, key), "the attestation's signature verifies with the engine's public key");
+const key = publicKeyFromPem(publicKeyPem(loadOrCreateSigningKey(signingKeyPath(dataDir))));
+for (const name of ["tzdata", "ca-certificates"]) {
+  const p = pkg(name);
+  check(p?.status === "GOOD", `${name} ${p?.version} (${p?.release}) rebuilds bit for bit: ${p?.status}`);
+  if (p?.status !== "GOOD") continue;
+  const attestation = new TextEncoder().encode(rebuilder("pkgs", "attestation", "--name", name).trim());
+  check(verifyAttestation(attestation, key), `${name}'s attestation is signed by the engine's key`);
 }
+const hello = pkg("hello");
 check(hello?.status === "BAD", `hello ${hello?.version} (bookworm) does not rebuild identically: ${hello?.status}`);
 if (hello?.status === "BAD") {
   const report = rebuilder("pkgs", "diffoscope", "--name", "hello");
