@@ -4,6 +4,7 @@
  * from, and how dpkg-buildpackage is asked to build. Everything here is checked against Debian
  * Policy before any file is written or any program started.
  */
+import { ARCHITECTURE, PACKAGE_NAME as SOURCE_NAME, VERSION } from "../sync/debian/policy.js";
 import type { BackendJob, BackendSettings } from "./backend.js";
 import { UnsafeJobError } from "./job-checks.js";
 import { BackendConfigError, stringListSetting, stringSetting } from "./settings.js";
@@ -11,11 +12,8 @@ import { BackendConfigError, stringListSetting, stringSetting } from "./settings
 /** Holds the archive, security and release keys of every supported Debian release. */
 export const DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
-const SOURCE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-const VERSION = /^(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*$/;
 const SUITE = /^[a-z0-9][a-z0-9.+-]*$/;
 const COMPONENT = /^[a-z0-9][a-z0-9-]*$/;
-const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 /** A URL that cannot break out of a sources.list line (no spaces, brackets or control characters). */
 const MIRROR_URL = /^(?:https?|file):\/\/[^\s\u0000-\u001f\u007f[\]#"'\\]+$/;
 const KEYRING_PATH = /^\/[A-Za-z0-9._+/-]+$/;

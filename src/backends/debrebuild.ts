@@ -10,6 +10,7 @@
  *      -- <buildinfo>` with TMPDIR=/var/tmp (builds need disk, not RAM).
  * The mirror is configuration; nothing here names a host.
  */
+import { PACKAGE_NAME as SOURCE_NAME, VERSION } from "../sync/debian/policy.js";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Backend, BackendJob, BackendResult, BackendRunOptions, BackendSettings } from "./backend.js";
@@ -38,8 +39,6 @@ const MAX_BUILDINFO_BYTES = 16 * 1024 * 1024;
 /** Tools the sbuild+unshare builder needs besides debrebuild itself. */
 const BUILD_TOOLS = ["apt-get", "dcmd", "nice", "sbuild", "mmdebstrap", "newuidmap"];
 
-const SOURCE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-const VERSION = /^(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*$/;
 const MIRROR_URL = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\u0000-\u001f\u007f\]\[]+$/;
 const SUITE_OR_COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const KEYRING_PATH = /^\/[^\s\u0000-\u001f\u007f\]\[]+$/;

@@ -2,9 +2,10 @@
  * Sync profiles in rebuilderd-sync.conf form (`[profile."<name>"]`, reference §9.3), and the
  * default profile detected from the machine when the user has none.
  */
-import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { readAptSources } from "../engine/apt-sources.js";
 import type { IncludeRule, ReleaseSpec, SyncProfile } from "./types.js";
 
 export class ConfigError extends Error {}
@@ -152,34 +153,6 @@ function readOsRelease(root: string): Record<string, string> {
   return {};
 }
 
-interface AptSource {
-  uri: string;
-  suites: string[];
-  components: string[];
-}
-
-/** The machine's apt sources, deb822 (`*.sources`) and one-line (`sources.list`) forms. */
-export function readAptSources(root: string): AptSource[] {
-  const out: AptSource[] = [];
-  const dir = join(root, "etc/apt/sources.list.d");
-  const files = existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : [];
-  for (const f of files.filter((f) => f.endsWith(".sources"))) {
-    for (const stanza of readFileSync(f, "utf8").split(/\n\s*\n/)) {
-      const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, "mi").exec(stanza)?.[1]?.trim().split(/\s+/) ?? [];
-      if (!field("Types").includes("deb") || /^Enabled:\s*no/im.test(stanza)) continue;
-      for (const uri of field("URIs")) out.push({ uri, suites: field("Suites"), components: field("Components") });
-    }
-  }
-  for (const f of [join(root, "etc/apt/sources.list"), ...files.filter((f) => f.endsWith(".list"))]) {
-    if (!existsSync(f)) continue;
-    for (const line of readFileSync(f, "utf8").split("\n")) {
-      const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line.trim());
-      if (m) out.push({ uri: m[1]!, suites: [m[2]!], components: m[3]!.split(/\s+/).filter(Boolean) });
-    }
-  }
-  return out;
-}
-
 function nativeArch(): { debian: string; arch: string } {
   switch (process.arch) {
     case "x64":
@@ -205,7 +178,7 @@ export function detectDefaultProfile(root = "/"): SyncProfile {
   if (ids.includes("debian") && os.ID === "debian") {
     const release = os.VERSION_CODENAME;
     if (!release) throw new ConfigError("cannot detect a default profile: /etc/os-release has no VERSION_CODENAME");
-    const src = readAptSources(root).find((s) => s.suites.includes(release));
+    const src = readAptSources(join(root, "etc/apt")).find((s) => s.suites.includes(release));
     if (!src) throw new ConfigError(`cannot detect a default profile: no apt source for ${release} in /etc/apt`);
     return {
       ...base,

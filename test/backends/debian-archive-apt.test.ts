@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { aptStep, createPrivateApt, downloadSourceStep } from "../../src/backends/debian-archive-apt.js";
-import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
+import { machineDebianMirror } from "../../src/engine/apt-sources.js";
 import { parseSettings, planRebuild } from "../../src/backends/debian-archive-plan.js";
 import { StepRunner } from "../../src/backends/step-runner.js";
 import { findPublished, MACHINE_APT_STATE, makeJob, removeScratchDirs, scratch, snapshotTree } from "./debian-archive-helpers.js";

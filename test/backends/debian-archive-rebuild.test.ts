@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
 import { chrootTarball } from "../../src/backends/debian-archive-chroot.js";
 import { DEFAULT_KEYRING, parseSettings, planRebuild } from "../../src/backends/debian-archive-plan.js";
-import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
+import { machineDebianMirror } from "../../src/engine/apt-sources.js";
 import { runProcess } from "../../src/backends/process-runner.js";
 import { download, findPublished, MACHINE_APT_STATE, makeJob, removeScratchDirs, runOptions, scratch, snapshotTree } from "./debian-archive-helpers.js";
 

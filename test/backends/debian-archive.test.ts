@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
-import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
+import { machineDebianMirror } from "../../src/engine/apt-sources.js";
 import { findExecutable } from "../../src/backends/executables.js";
 import { UnsafeJobError } from "../../src/backends/job-checks.js";
 import { runProcess } from "../../src/backends/process-runner.js";

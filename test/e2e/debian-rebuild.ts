@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { readAptSources } from "../../src/sync/profiles.js";
+import { machineDebianMirror } from "../../src/engine/apt-sources.js";
 import { publicKeyPem, loadOrCreateSigningKey, publicKeyFromPem, verifyAttestation } from "../../src/engine/evidence/index.js";
 import { signingKeyPath } from "../../src/cli/build.js";
 
@@ -32,9 +32,8 @@ function check(ok: boolean, what: string): void {
   if (!ok) process.exitCode = 1;
 }
 
-const source = readAptSources("/").find((s) => s.suites.includes("bookworm") && !/security/.test(s.uri));
-if (!source) throw new Error("no Debian bookworm mirror in this machine's apt sources");
-const mirror = source.uri.replace(/\/+$/, "");
+const mirror = machineDebianMirror();
+if (!mirror) throw new Error("no Debian mirror in this machine's apt sources");
 
 const sync = (release: string, architecture: string, ...pkgs: string[]) =>
   rebuilder("pkgs", "sync", "debian", mirror, "--release", release, "--component", "main", "--architecture", architecture, ...pkgs.flatMap((p) => ["--pkg", p]));

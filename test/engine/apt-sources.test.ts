@@ -1,8 +1,10 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { machineDebianMirror } from "../../src/backends/debian-archive-mirror.js";
-import { removeScratchDirs, scratch } from "./debian-archive-helpers.js";
+import { machineDebianMirror, readAptSources } from "../../src/engine/apt-sources.js";
+
+const scratch = () => mkdtempSync(join(tmpdir(), "rebuilder-apt-"));
 
 function aptEtc(files: Record<string, string>): string {
   const dir = scratch();
@@ -11,7 +13,19 @@ function aptEtc(files: Record<string, string>): string {
   return dir;
 }
 
-afterAll(removeScratchDirs);
+
+describe("readAptSources", () => {
+  it("reads deb822 and one-line sources with their suites and components, skipping disabled and deb-src entries", () => {
+    const dir = aptEtc({
+      "sources.list": "# comment\ndeb [signed-by=/k.gpg] http://one.test/debian trixie main contrib\ndeb-src http://one.test/debian trixie main\n",
+      "sources.list.d/a.sources": "Types: deb\nURIs: http://two.test/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nEnabled: no\nURIs: http://off.test/debian\nSuites: sid\nComponents: main\n",
+    });
+    expect(readAptSources(dir)).toEqual([
+      { uri: "http://one.test/debian", suites: ["trixie"], components: ["main", "contrib"] },
+      { uri: "http://two.test/debian", suites: ["bookworm", "bookworm-updates"], components: ["main"] },
+    ]);
+  });
+});
 
 describe("machineDebianMirror", () => {
   it("reads the main archive from deb822 sources, skipping security, disabled and third-party entries", () => {
