@@ -3,7 +3,7 @@ import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { LATEST_REBUILDS_CTE } from "./latest-rebuild.js";
 import { paginate, type Page } from "./pagination.js";
-import { SOURCE_HAS_COMPONENT, Where } from "./where.js";
+import { Where } from "./where.js";
 
 export interface BinaryPackageRecord {
   id: number;
@@ -57,9 +57,7 @@ const COLUMNS = [
 
 export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, page: Page): { total: number; records: BinaryPackageRecord[] } {
   const where = new Where()
-    .eq("sp.distribution = ?", filter.distribution)
-    .eq("sp.release IS ?", filter.release)
-    .eq(SOURCE_HAS_COMPONENT, filter.component)
+    .origin(filter)
     .eq("bp.architecture = ?", filter.architecture)
     .eq("bp.name = ?", filter.name)
     .eq("bp.version = ?", filter.version)

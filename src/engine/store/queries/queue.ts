@@ -2,7 +2,7 @@
 import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { paginate, type Page } from "./pagination.js";
-import { SOURCE_HAS_COMPONENT, Where } from "./where.js";
+import { Where } from "./where.js";
 
 export interface QueuedJobRecord {
   id: number;
@@ -34,9 +34,7 @@ const COLUMNS = ["id", "name", "version", "distribution", "release", "architectu
 
 export function listQueue(db: Database, filter: QueueFilter, page: Page): { total: number; records: QueuedJobRecord[] } {
   const where = new Where()
-    .eq("sp.distribution = ?", filter.distribution)
-    .eq("sp.release IS ?", filter.release)
-    .eq(SOURCE_HAS_COMPONENT, filter.component)
+    .origin(filter)
     .eq("bi.architecture = ?", filter.architecture)
     .eq("sp.name = ?", filter.name)
     .eq("sp.version = ?", filter.version)

@@ -21,6 +21,11 @@ export class Where {
     return this;
   }
 
+  /** rebuilderd's OriginFilter on the source package aliased `sp` (its architecture rule differs per listing). */
+  origin(filter: { distribution?: string; release?: string; component?: string }): this {
+    return this.eq("sp.distribution = ?", filter.distribution).eq("sp.release IS ?", filter.release).eq(SOURCE_HAS_COMPONENT, filter.component);
+  }
+
   toString(): string {
     return this.clauses.length ? `WHERE ${this.clauses.join(" AND ")}` : "";
   }
