@@ -8,18 +8,28 @@ import { IndexFetcher, sha256Hex } from "../../src/sync/fetch.js";
 
 let server: Server;
 let base: string;
-const hits: { path: string; ifNoneMatch?: string }[] = [];
+const hits: { path: string; ifNoneMatch?: string; ifModifiedSince?: string }[] = [];
 const body = new TextEncoder().encode("Package: hello\nVersion: 1\n\n");
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    hits.push({ path: req.url!, ifNoneMatch: req.headers["if-none-match"] as string | undefined });
+    hits.push({
+      path: req.url!,
+      ifNoneMatch: req.headers["if-none-match"] as string | undefined,
+      ...(req.headers["if-modified-since"] ? { ifModifiedSince: req.headers["if-modified-since"] } : {}),
+    });
     if (req.url === "/index") {
       if (req.headers["if-none-match"] === '"v1"') {
         res.writeHead(304).end();
         return;
       }
       res.writeHead(200, { etag: '"v1"', "content-length": body.byteLength }).end(body);
+    } else if (req.url === "/dated") {
+      if (req.headers["if-modified-since"] === "Sun, 06 Nov 1994 08:49:37 GMT") {
+        res.writeHead(304).end();
+        return;
+      }
+      res.writeHead(200, { "last-modified": "Sun, 06 Nov 1994 08:49:37 GMT" }).end(body);
     } else if (req.url === "/truncated") {
       res.writeHead(200, { "content-length": 1000 });
       res.write("only a little");
@@ -50,6 +60,15 @@ describe("index fetcher", () => {
     const again = await new IndexFetcher(db, dataDir).fetch(`${base}/index`);
     expect(hits).toEqual([{ path: "/index", ifNoneMatch: '"v1"' }]);
     expect(Buffer.from(again.bytes).equals(Buffer.from(body))).toBe(true);
+  });
+
+  it("revalidates with Last-Modified when the server sends no ETag", async () => {
+    const { db, dataDir, fetcher } = setup();
+    await fetcher.fetch(`${base}/dated`);
+    hits.length = 0;
+    const again = await new IndexFetcher(db, dataDir).fetch(`${base}/dated`);
+    expect(hits).toEqual([{ path: "/dated", ifNoneMatch: undefined, ifModifiedSince: "Sun, 06 Nov 1994 08:49:37 GMT" }]);
+    expect(again.sha256).toBe(sha256Hex(body));
   });
 
   it("follows redirects", async () => {
