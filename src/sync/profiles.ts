@@ -134,11 +134,6 @@ export function selectProfiles(all: SyncProfile[], names: string[], file: string
   });
 }
 
-/** Machine facts the default profile is derived from; injectable for tests. */
-export interface MachineFiles {
-  root: string;
-}
-
 function readOsRelease(root: string): Record<string, string> {
   for (const p of ["etc/os-release", "usr/lib/os-release"]) {
     const f = join(root, p);
