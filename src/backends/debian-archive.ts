@@ -65,9 +65,7 @@ function noteBuildEnvironment(runner: StepRunner, env: Record<string, string | u
 }
 
 function failed(runner: StepRunner, message: string, materials: string[] = []): BackendResult {
-  runner.note(`rebuilder: ${message}`);
-  const result = runner.result();
-  return { ...result, exitCode: result.exitCode === 0 ? 1 : result.exitCode, materials };
+  return { ...runner.fail(message), materials };
 }
 
 export class DebianArchiveBackend implements Backend {

@@ -103,6 +103,16 @@ export class StepRunner {
     }
   }
 
+  /**
+   * Ends the build as failed with a note, like a script's `exit 1` after a check of its own: the
+   * exit code stays that of the failed step, or becomes 1 when the last step had succeeded.
+   */
+  fail(message: string): BackendResult {
+    this.note(`rebuilder: ${message}`);
+    if (this.last.exitCode === 0) this.last = { ...this.last, exitCode: 1 };
+    return this.result();
+  }
+
   result(): BackendResult {
     return {
       ...this.last,

@@ -17,6 +17,17 @@ describe("step runner", () => {
     expect(lines).toEqual(['+ echo "a b" plain "$(x)"', "a b plain $(x)", '+ sh -c "echo failing >&2; exit 4"', "failing"]);
   });
 
+  it("fails a build on a check of its own with exit code 1, or keeps the failed step's code", async () => {
+    const checked = new StepRunner(runOptions(env));
+    await checked.run(sh("true"));
+    const own = checked.fail("no .dsc was downloaded");
+    expect(own.exitCode).toBe(1);
+    expect(text(own.output)).toBe("+ sh -c true\nrebuilder: no .dsc was downloaded\n");
+    const stepFailed = new StepRunner(runOptions(env));
+    await stepFailed.run(sh("exit 3"));
+    expect(stepFailed.fail("apt-get update failed").exitCode).toBe(3);
+  });
+
   it("caps the log over all steps and drops what comes after the cut", async () => {
     const runner = new StepRunner(runOptions(env, { maxLogBytes: 100 }));
     await runner.run(sh("head -c 60 /dev/zero | tr '\\0' a"));
