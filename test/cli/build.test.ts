@@ -3,54 +3,12 @@
  * rebuild it with a rebuilderd backend script, and read the verdicts and evidence back.
  */
 import { describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-
-const cli = resolve(import.meta.dirname, "../../bin/rebuilder-node.mjs");
-
-/** A repository with two pkgbases: `good` rebuilds identically, `bad` does not. */
-function fixture() {
-  const root = mkdtempSync(join(tmpdir(), "rebuilder-cli-"));
-  const repo = join(root, "mirror", "core");
-  const stage = join(root, "stage");
-  mkdirSync(repo, { recursive: true });
-  for (const name of ["good", "bad"]) {
-    const file = `${name}-1.0-1-x86_64.pkg.tar.zst`;
-    const bytes = Buffer.from(`package ${name}\n`);
-    writeFileSync(join(repo, file), bytes);
-    mkdirSync(join(stage, `${name}-1.0-1`), { recursive: true });
-    writeFileSync(
-      join(stage, `${name}-1.0-1`, "desc"),
-      `%FILENAME%\n${file}\n\n%NAME%\n${name}\n\n%BASE%\n${name}\n\n%VERSION%\n1.0-1\n\n%ARCH%\nx86_64\n\n%PACKAGER%\nJ <j@example.org>\n\n` +
-        `%CSIZE%\n${bytes.byteLength}\n\n%SHA256SUM%\n${createHash("sha256").update(bytes).digest("hex")}\n\n`,
-    );
-  }
-  execFileSync("tar", ["-czf", join(repo, "core.db"), "-C", stage, "good-1.0-1", "bad-1.0-1"]);
-  // A rebuilderd backend script: `<script> <input>` with REBUILDERD_OUTDIR set.
-  const script = join(root, "rebuild.sh");
-  writeFileSync(
-    script,
-    `#!/bin/sh\nset -e\nf=$(basename "$1")\necho "rebuilding $f"\ncase "$f" in\n  bad-*) echo "something else" > "$REBUILDERD_OUTDIR/$f" ;;\n  *) cp "$1" "$REBUILDERD_OUTDIR/$f" ;;\nesac\n`,
-  );
-  chmodSync(script, 0o755);
-  const config = join(root, "rebuilder.conf");
-  writeFileSync(config, `[backend."archlinux"]\npath = "${script}"\n\n[slots]\ncount = 2\n\n[diffoscope]\nenabled = false\n\n[build]\nsilent = true\n`);
-  return { root, mirror: join(root, "mirror", "$repo"), config, dataDir: join(root, "data") };
-}
-
-function rebuilder(f: ReturnType<typeof fixture>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, "--data-dir", f.dataDir, "-c", f.config, ...args], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`rebuilder ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
+import { spawnSync } from "node:child_process";
+import { cli, fixture, rebuilder } from "./fixture.js";
 
 describe("rebuilder build --until-idle", () => {
   it("rebuilds what the sync queued and keeps verdicts, logs and attestations", () => {
     const f = fixture();
-    rebuilder(f, "pkgs", "sync", "archlinux", f.mirror, "--component", "core", "--architecture", "x86_64");
     expect(JSON.parse(rebuilder(f, "queue", "ls", "--json")).map((j: { name: string }) => j.name).sort()).toEqual(["bad", "good"]);
 
     expect(rebuilder(f, "status")).toMatch(/packages: 0 GOOD, 0 BAD, 0 FAIL, 2 UNKWN\nqueue: 2 waiting, 0 running, 0 planned for a retry\n$/);
