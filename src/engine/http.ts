@@ -77,7 +77,9 @@ export async function openUrl(url: string, opts: OpenOptions): Promise<OpenedUrl
   };
   const failure = (err: unknown) => {
     const reason = controller.signal.reason instanceof Error ? controller.signal.reason : (err as Error);
-    return new FetchError(url, reason.message);
+    // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is its cause.
+    const cause = (reason as { cause?: { code?: string; message?: string } }).cause;
+    return new FetchError(url, cause ? `${reason.message}: ${cause.code ?? cause.message}` : reason.message);
   };
   let res;
   try {

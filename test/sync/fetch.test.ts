@@ -71,6 +71,15 @@ describe("index fetcher", () => {
     expect(again.sha256).toBe(sha256Hex(body));
   });
 
+  it("names the reason when a server cannot be reached", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const { fetcher } = setup();
+    await expect(fetcher.fetch(`http://127.0.0.1:${port}/InRelease`)).rejects.toThrow(new RegExp(`^http://127\\.0\\.0\\.1:${port}/InRelease: .*(ECONNREFUSED|Unable to connect)`));
+  });
+
   it("follows redirects", async () => {
     const { fetcher } = setup();
     expect((await fetcher.fetch(`${base}/moved`)).sha256).toBe(sha256Hex(body));
