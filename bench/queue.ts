@@ -5,7 +5,9 @@
  *
  * Prints `name: value` lines. `ratio` = claims_per_s ÷ floor_claims_per_s (1 = as fast as the
  * floor). `single_claimer_claims_per_s` is claimJob in one loop without contention, which
- * separates the cost of the query from the cost of 32 connections queueing for the write lock.
+ * separates the cost of the query from the cost of 32 connections queueing for the write lock;
+ * `engine_claims_per_s` is 32 claimers sharing the engine's connection, as slots and served
+ * workers do.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -109,6 +111,30 @@ function singleClaimer(dataDir: string): number {
   return JOBS / seconds;
 }
 
+/**
+ * The engine's own case: 32 claimers (worker slots, or remote workers served by one process)
+ * interleaved on the engine's one connection, each yielding to the others between claims.
+ */
+async function engineClaims(dataDir: string): Promise<{ rate: number; claimed: number[] }> {
+  const db = openStore(dataDir);
+  const ids = Array.from({ length: CLAIMERS }, (_, i) => registerWorker(db, { name: `slot-${i}`, key: `slot-${i}`, address: "local" }, new Date()));
+  const claimed: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    ids.map(async (workerId) => {
+      for (;;) {
+        const job = claimJob(db, workerId, FILTER, POLICY, new Date());
+        if (!job) return;
+        claimed.push(job.queueId);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  db.close();
+  return { rate: claimed.length / seconds, claimed };
+}
+
 function floor(dataDir: string): number {
   const db = openDatabase(join(dataDir, "rebuilder.db"));
   const claim = db.prepare<{ id: number }>("UPDATE queue SET worker = ? WHERE id = (SELECT id FROM queue WHERE worker IS NULL LIMIT 1) RETURNING id");
@@ -130,10 +156,12 @@ async function main(): Promise<void> {
     db.close();
     const floorDir = copyStore(dataDir, join(root, "floor"));
     const singleDir = copyStore(dataDir, join(root, "single"));
+    const engineDir = copyStore(dataDir, join(root, "engine"));
 
     const { seconds, claimed } = await concurrentClaims(dataDir);
     const floorRate = floor(floorDir);
     const singleRate = singleClaimer(singleDir);
+    const engine = await engineClaims(engineDir);
 
     const distinct = new Set(claimed);
     const check = openStore(dataDir);
@@ -144,11 +172,15 @@ async function main(): Promise<void> {
     console.log(`claimers: ${CLAIMERS}`);
     console.log(`claims_per_s: ${rate.toFixed(0)}`);
     console.log(`single_claimer_claims_per_s: ${singleRate.toFixed(0)}`);
+    console.log(`engine_claims_per_s: ${engine.rate.toFixed(0)}`);
+    console.log(`engine_ratio: ${(engine.rate / floorRate).toFixed(3)}`);
+    console.log(`engine_double_claims: ${engine.claimed.length - new Set(engine.claimed).size}`);
     console.log(`floor_claims_per_s: ${floorRate.toFixed(0)}`);
     console.log(`ratio: ${(rate / floorRate).toFixed(3)}`);
     console.log(`double_claims: ${claimed.length - distinct.size}`);
     console.log(`unclaimed: ${unclaimed}`);
     if (claimed.length !== distinct.size || unclaimed !== 0 || distinct.size !== JOBS) process.exitCode = 1;
+    if (new Set(engine.claimed).size !== JOBS || engine.claimed.length !== JOBS) process.exitCode = 1;
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
