@@ -3,7 +3,7 @@ import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { LATEST_REBUILDS_CTE } from "./latest-rebuild.js";
 import { paginate, type Page } from "./pagination.js";
-import { Where } from "./where.js";
+import { Where, type OriginFilter } from "./where.js";
 
 export interface BinaryPackageRecord {
   id: number;
@@ -23,14 +23,8 @@ export interface BinaryPackageRecord {
   seen_in_last_sync: boolean;
 }
 
-export interface BinaryPackageFilter {
-  distribution?: string;
-  release?: string;
-  /** Any binary of the same source package is in this component (upstream semantics). */
-  component?: string;
-  architecture?: string;
-  name?: string;
-  version?: string;
+/** `architecture`, `name` and `version` are the binary's own here. */
+export interface BinaryPackageFilter extends OriginFilter {
   source_name?: string;
   seen_only?: boolean;
   /** Our addition: the artifact's latest status; UNKWN also matches never-built. */

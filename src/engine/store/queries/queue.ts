@@ -2,7 +2,7 @@
 import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { paginate, type Page } from "./pagination.js";
-import { Where } from "./where.js";
+import { Where, type OriginFilter } from "./where.js";
 
 export interface QueuedJobRecord {
   id: number;
@@ -19,13 +19,8 @@ export interface QueuedJobRecord {
   started_at: string | null;
 }
 
-export interface QueueFilter {
-  distribution?: string;
-  release?: string;
-  component?: string;
-  architecture?: string;
-  name?: string;
-  version?: string;
+/** `architecture` is the build input's, `name` and `version` the source package's. */
+export interface QueueFilter extends OriginFilter {
   /** Our addition: only jobs that may run now (next_retry unset or past). */
   due_at?: string;
 }

@@ -1,6 +1,17 @@
 /** A WHERE clause built from optional filters: a filter whose value is undefined adds nothing. */
 import type { SqlValue } from "../sqlite.js";
 
+/** rebuilderd's OriginFilter and SourceIdentityFilter query parameters (reference §3.0.2). */
+export interface OriginFilter {
+  distribution?: string;
+  release?: string;
+  /** Any binary of the same source package is in this component (upstream semantics). */
+  component?: string;
+  architecture?: string;
+  name?: string;
+  version?: string;
+}
+
 export class Where {
   private readonly clauses: string[] = [];
   readonly params: SqlValue[] = [];
@@ -22,7 +33,7 @@ export class Where {
   }
 
   /** rebuilderd's OriginFilter on the source package aliased `sp` (its architecture rule differs per listing). */
-  origin(filter: { distribution?: string; release?: string; component?: string }): this {
+  origin(filter: OriginFilter): this {
     return this.eq("sp.distribution = ?", filter.distribution).eq("sp.release IS ?", filter.release).eq(SOURCE_HAS_COMPONENT, filter.component);
   }
 
