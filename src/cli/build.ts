@@ -15,26 +15,6 @@ function summaryLine(s: RunSummary): string {
   return `built ${s.built}: ${s.good} GOOD, ${s.bad} BAD, ${s.fail} FAIL, took ${s.took_s.toFixed(1)}s`;
 }
 
-/** Foreground mode: build until a signal stops the slots; the summary counts what finished meanwhile. */
-async function runUntilStopped(slots: WorkerSlots, events: EventBus, stopped: () => Promise<void> | undefined): Promise<RunSummary> {
-  const started = performance.now();
-  const summary: RunSummary = { built: 0, good: 0, bad: 0, fail: 0, took_s: 0 };
-  const sub = events.subscribe((e) => {
-    if (e.type !== "job.finished") return;
-    summary.built++;
-    if (e.status === "GOOD") summary.good++;
-    else if (e.status === "BAD") summary.bad++;
-    else if (e.status === "FAIL") summary.fail++;
-  });
-  slots.start();
-  while (!stopped()) await new Promise((resolve) => setTimeout(resolve, 200));
-  await stopped();
-  // Let the last job.finished events reach the subscriber.
-  await new Promise((resolve) => setImmediate(resolve));
-  sub.unsubscribe();
-  return { ...summary, took_s: (performance.now() - started) / 1000 };
-}
-
 export function registerBuildCommand(program: Command): void {
   program
     .command("build")
@@ -62,16 +42,18 @@ export function registerBuildCommand(program: Command): void {
         signingKey: loadOrCreateSigningKey(signingKeyPath(ctx.dataDir)),
       });
       let signals = 0;
-      let stopped: Promise<void> | undefined;
+      let stopRequested!: (stopping: Promise<void>) => void;
+      const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
       const onSignal = () => {
         signals++;
         process.stderr.write(signals === 1 ? "rebuilder: finishing running builds (Ctrl-C again to hand them back)\n" : "rebuilder: handing running builds back to the queue\n");
-        stopped = slots.stop({ handBack: signals > 1 });
+        // The first stop() settles once every slot has stopped; a second one only aborts the builds.
+        stopRequested(slots.stop({ handBack: signals > 1 }));
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        const summary = o.untilIdle ? await slots.runUntilIdle() : await runUntilStopped(slots, events, () => stopped);
+        const summary = o.untilIdle ? await slots.runUntilIdle() : await slots.runUntilStopped(stopped);
         process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
       } finally {
         process.off("SIGINT", onSignal);

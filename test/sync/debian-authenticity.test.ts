@@ -1,5 +1,5 @@
 /** InRelease signature and the SHA256/size chain from InRelease to every index file. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,18 +7,9 @@ import { SignatureError } from "../../src/sync/gpgv.js";
 import { IndexError } from "../../src/sync/report.js";
 import { buildMirror, fixture, releaseText, xz } from "./debian-test-mirror.js";
 import { debianProfile, MIRROR_URL, runDebianSync, type TestProfile } from "./debian-sync-helpers.js";
-import { createTestKey, type TestKey } from "./gpgv-test-key.js";
+import { testKeys } from "./gpgv-test-key.js";
 
-let key: TestKey;
-let stranger: TestKey;
-beforeAll(() => {
-  key = createTestKey();
-  stranger = createTestKey("Stranger <stranger@example.org>");
-});
-afterAll(() => {
-  key.dispose();
-  stranger.dispose();
-});
+const { key, stranger } = testKeys();
 
 const DISTS = `${MIRROR_URL}/dists/sid`;
 const files = () => ({

@@ -2,6 +2,7 @@
  * A throw-away OpenPGP key in its own GNUPGHOME (real gpg, Debian package gnupg), exported as a
  * keyring file for gpgv.
  */
+import { afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,4 +35,14 @@ export function createTestKey(uid = "Rebuilder Test <test@example.org>"): TestKe
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A signing key and a stranger's key for one test file, removed when its tests are done. */
+export function testKeys(): { key: TestKey; stranger: TestKey } {
+  const keys = { key: createTestKey(), stranger: createTestKey("Stranger <stranger@example.org>") };
+  afterAll(() => {
+    keys.key.dispose();
+    keys.stranger.dispose();
+  });
+  return keys;
 }

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { DEBIAN_MIRROR } from "../support/shared-data.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { SignatureError, verifyClearsigned, verifyDetached } from "../../src/sync/gpgv.js";
-import { createTestKey, type TestKey } from "./gpgv-test-key.js";
+import { testKeys } from "./gpgv-test-key.js";
 
 const REAL_INRELEASE = join(DEBIAN_MIRROR, "dists/bookworm/InRelease");
 const DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
@@ -12,16 +12,7 @@ const text = "Origin: Test\nSHA256:\n 00 1 main/source/Sources\n";
 const bytes = (s: string | Uint8Array) => (typeof s === "string" ? new TextEncoder().encode(s) : new Uint8Array(s));
 const asText = (b: Uint8Array) => new TextDecoder().decode(b);
 
-let key: TestKey;
-let stranger: TestKey;
-beforeAll(() => {
-  key = createTestKey();
-  stranger = createTestKey("Stranger <stranger@example.org>");
-});
-afterAll(() => {
-  key.dispose();
-  stranger.dispose();
-});
+const { key, stranger } = testKeys();
 
 describe("verifyClearsigned", () => {
   it("returns exactly the signed text", async () => {

@@ -163,18 +163,39 @@ export class WorkerSlots {
    * this call and stopped again before it returns.
    */
   async runUntilIdle(): Promise<RunSummary> {
-    const started = performance.now();
-    const tally: Tally = { built: 0, good: 0, bad: 0, fail: 0 };
-    const ownRun = !this.loops;
-    this.tallies.add(tally);
-    try {
+    return this.tallied(async () => {
       const idle = new Promise<void>((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
+      const ownRun = !this.loops;
       if (ownRun) this.start();
       else this.wake();
-      await idle;
+      try {
+        await idle;
+      } finally {
+        if (ownRun) await this.stop({ handBack: false });
+      }
+    });
+  }
+
+  /**
+   * Starts the slots and returns what was built once `stopped` settles: the promise of the
+   * stop() a signal handler called. Handed-back jobs are not counted.
+   */
+  async runUntilStopped(stopped: Promise<unknown>): Promise<RunSummary> {
+    return this.tallied(async () => {
+      this.start();
+      await stopped;
+    });
+  }
+
+  /** Counts the jobs recorded while `run` runs. */
+  private async tallied(run: () => Promise<void>): Promise<RunSummary> {
+    const started = performance.now();
+    const tally: Tally = { built: 0, good: 0, bad: 0, fail: 0 };
+    this.tallies.add(tally);
+    try {
+      await run();
     } finally {
       this.tallies.delete(tally);
-      if (ownRun) await this.stop({ handBack: false });
     }
     return { ...tally, took_s: (performance.now() - started) / 1000 };
   }

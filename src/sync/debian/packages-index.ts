@@ -1,9 +1,8 @@
 /** Reads one `Packages` file: maps each binary to its upload and hands accepted ones to the reports. */
-import { decompressStream } from "../../engine/compression.js";
 import { IndexError, type ArtifactReport } from "../report.js";
 import type { SyncContext } from "../types.js";
 import { uploadVersion } from "./buildinfo-url.js";
-import { parseDeb822Stream, requireFields } from "./deb822.js";
+import { readIndexStanzas } from "./index-stanzas.js";
 import { checkArchitecture, checkPackageName, checkPoolPath, checkSha256, checkSize, checkVersion } from "./policy.js";
 import type { PackagesFile } from "./release-files.js";
 import type { ReportBuilder } from "./report-builder.js";
@@ -31,11 +30,7 @@ export async function readPackages(
   ctx: SyncContext,
 ): Promise<void> {
   const url = file.url;
-  const progress = (packages: number) => ctx.progress({ kind: "parse", file: url, packages });
-  await parseDeb822Stream(url, decompressStream(file.bytes, url), FIELDS, (stanza, ordinal) => {
-    requireFields(url, stanza, REQUIRED, ordinal);
-    const name = checkPackageName(url, stanza.Package, "Package", stanza.Package!);
-    const version = checkVersion(url, name, "Version", stanza.Version!);
+  await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
     const architecture = checkArchitecture(url, name, "Architecture", stanza.Architecture!);
     const filename = checkPoolPath(url, name, "Filename", stanza.Filename!);
     const source = stanza.Source ? parseSourceField(url, name, stanza.Source) : { name };
@@ -56,5 +51,5 @@ export async function readPackages(
     if (sha256 !== undefined) artifact.sha256 = sha256;
     if (size !== undefined) artifact.size = size;
     reports.add(source.name, uploadVersion(match.version, version), artifact);
-  }, progress);
+  });
 }

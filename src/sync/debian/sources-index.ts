@@ -1,8 +1,6 @@
 /** The `Sources` side of a release: source name → every stanza's version and maintainers. */
-import { decompressStream } from "../../engine/compression.js";
 import type { FetchedFile, SyncContext } from "../types.js";
-import { parseDeb822Stream, requireFields } from "./deb822.js";
-import { checkPackageName, checkVersion } from "./policy.js";
+import { readIndexStanzas } from "./index-stanzas.js";
 
 const FIELDS = ["Package", "Version", "Binary", "Directory", "Architecture", "Maintainer", "Uploaders"] as const;
 const REQUIRED = ["Package", "Version", "Binary", "Directory", "Architecture"] as const;
@@ -26,18 +24,13 @@ export class SourceIndex {
 
   /** Adds every stanza of one (compressed) Sources file; duplicates and Extra-Source-Only kept. */
   async read(file: FetchedFile, ctx: SyncContext): Promise<void> {
-    const url = file.url;
-    const progress = (packages: number) => ctx.progress({ kind: "parse", file: url, packages });
-    await parseDeb822Stream(url, decompressStream(file.bytes, url), FIELDS, (stanza, ordinal) => {
-      requireFields(url, stanza, REQUIRED, ordinal);
-      const name = checkPackageName(url, stanza.Package, "Package", stanza.Package!);
-      const version = checkVersion(url, name, "Version", stanza.Version!);
+    await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
       const maintainers = stanza.Maintainer ? [stanza.Maintainer] : [];
       if (stanza.Uploaders) maintainers.push(...splitUploaders(stanza.Uploaders));
       const entries = this.byName.get(name);
       if (entries) entries.push({ version, maintainers });
       else this.byName.set(name, [{ version, maintainers }]);
-    }, progress);
+    });
   }
 
   /** The first stanza of `name` whose Version is string-equal to `version`. */
