@@ -63,7 +63,15 @@ export function ensureZstd(data: Uint8Array): Uint8Array {
   return isZstd(data) ? data : zstdCompress(data);
 }
 
-export class CorruptDataError extends Error {}
+/** Undecodable data; `detail` is the message without the file name, for errors that name it themselves. */
+export class CorruptDataError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
 
 /** Whole-buffer decompression of any supported codec, sniffed from the content. */
 export async function decompress(data: Uint8Array, what: string): Promise<Uint8Array> {
@@ -102,11 +110,11 @@ export async function* decompressStream(data: Uint8Array, what: string): AsyncGe
         return;
       }
       case "bzip2":
-        throw new CorruptDataError(`${what}: bzip2-compressed data is not supported`);
+        throw new CorruptDataError(what, "bzip2-compressed data is not supported");
     }
   } catch (err) {
     if (err instanceof CorruptDataError) throw err;
-    throw new CorruptDataError(`${what}: corrupt or truncated ${codec} data (${(err as Error).message})`);
+    throw new CorruptDataError(what, `corrupt or truncated ${codec} data (${(err as Error).message})`);
   }
 }
 

@@ -85,7 +85,7 @@ async function* feedXml(file: FetchedFile, parser: SaxesParser<{}>): AsyncGenera
     parser.write(decoder.decode()).close();
   } catch (err) {
     if (err instanceof IndexError) throw err;
-    if (err instanceof CorruptDataError) throw new IndexError(file.url, err.message.replace(`${file.url}: `, ""));
+    if (err instanceof CorruptDataError) throw new IndexError(file.url, err.detail);
     throw new IndexError(file.url, `malformed XML: ${(err as Error).message}`);
   }
   yield;

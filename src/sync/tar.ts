@@ -3,6 +3,7 @@
  * index is parsed while it is decompressed. Any problem becomes an IndexError naming the file
  * and, once known, the entry.
  */
+import { CorruptDataError } from "../engine/compression.js";
 import tarStream from "tar-stream";
 import { IndexError } from "./report.js";
 
@@ -110,9 +111,7 @@ class TailBlock {
 /** Names the entry being read, or else the last complete one, so the break can be located. */
 function asIndexError(err: unknown, file: string, current: string | undefined, previous: string | undefined): IndexError {
   if (err instanceof IndexError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  // Decompression errors already start with the file name.
-  const detail = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+  const detail = err instanceof CorruptDataError ? err.detail : err instanceof Error ? err.message : String(err);
   if (current !== undefined || previous === undefined) return new IndexError(file, detail, current);
   return new IndexError(file, `${detail} (after entry ${JSON.stringify(previous)})`);
 }
