@@ -27,7 +27,7 @@ export function summaryLine(s: SyncSummary): string {
   return (
     `${s.profile}: ${s.packages} source packages (${s.binaries} binaries): ${s.new} new, ${s.changed} changed, ` +
     `${s.vanished} vanished, ${s.queued} queued` +
-    (s.unchanged ? `, ${s.unchanged} scopes unchanged` : "") +
+    (s.unchanged ? `, ${s.unchanged} ${s.unchanged === 1 ? "scope" : "scopes"} unchanged` : "") +
     `, took ${s.took_s.toFixed(2)}s`
   );
 }
