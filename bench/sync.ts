@@ -12,7 +12,7 @@ import { openStore } from "../src/engine/store/index.js";
 import { syncProfile } from "../src/sync/run.js";
 import type { SyncProfile } from "../src/sync/types.js";
 
-const mirror = resolve(import.meta.dirname, "../../shared/data/debian-mirror");
+const mirror = resolve(import.meta.dirname, "../test/data/debian-mirror");
 const files = ["main/source/Sources.xz", "main/binary-amd64/Packages.xz", "main/binary-all/Packages.xz"].map((f) =>
   join(mirror, "dists/bookworm", f),
 );

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DEBIAN_MIRROR } from "../support/shared-data.js";
+import { DEBIAN_MIRROR } from "../support/test-data.js";
 
 const cli = resolve(import.meta.dirname, "../../bin/rebuilder-node.mjs");
 const args = ["pkgs", "sync", "debian", DEBIAN_MIRROR, "--release", "bookworm", "--component", "main", "--architecture", "amd64"];

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { ARCH_REPO, DEBIAN_MIRROR } from "../support/test-data.js";
 
 const binary = resolve(import.meta.dirname, "../../dist/rebuilder");
-const data = resolve(import.meta.dirname, "../../../shared/data");
 
 function run(args: string[], dataDir = mkdtempSync(join(tmpdir(), "rebuilder-e2e-"))) {
   const r = spawnSync(binary, ["--data-dir", dataDir, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
@@ -26,7 +26,7 @@ describe("dist/rebuilder", () => {
   });
 
   it("syncs the real Arch core.db and lists all 265 packages", () => {
-    const sync = run(["pkgs", "sync", "archlinux", `${data}/archlinux`, "--component", "core", "--architecture", "x86_64", "--json"]);
+    const sync = run(["pkgs", "sync", "archlinux", ARCH_REPO, "--component", "core", "--architecture", "x86_64", "--json"]);
     expect(sync.stderr).toBe("");
     expect(sync.status).toBe(0);
     // The template has no $repo/$arch: the .db sits directly in the folder.
@@ -37,14 +37,14 @@ describe("dist/rebuilder", () => {
   });
 
   it("syncs the signed Debian slice, verifying InRelease, and filters the listing", () => {
-    const sync = run(["pkgs", "sync", "debian", `${data}/debian-mirror`, "--release", "bookworm", "--component", "main", "--architecture", "amd64"]);
+    const sync = run(["pkgs", "sync", "debian", DEBIAN_MIRROR, "--release", "bookworm", "--component", "main", "--architecture", "amd64"]);
     expect(sync.status).toBe(0);
     expect(sync.stdout).toMatch(/16008 source packages \(32325 binaries\): 16008 new, 0 changed, 0 vanished, 16008 queued/);
     const ls = run(["pkgs", "ls", "--json", "--name", "hello"], sync.dataDir);
     const records = JSON.parse(ls.stdout);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ name: "hello", distribution: "debian", release: "bookworm", component: "main", architecture: "amd64", status: null });
-    const again = run(["pkgs", "sync", "debian", `${data}/debian-mirror`, "--release", "bookworm", "--component", "main", "--architecture", "amd64", "--json"], sync.dataDir);
+    const again = run(["pkgs", "sync", "debian", DEBIAN_MIRROR, "--release", "bookworm", "--component", "main", "--architecture", "amd64", "--json"], sync.dataDir);
     expect(JSON.parse(again.stdout)).toMatchObject({ unchanged: 1, new: 0, queued: 0 });
   });
 

@@ -10,7 +10,7 @@ import { QueryError } from "../../src/engine/store/queries/pagination.js";
 import { listQueue } from "../../src/engine/store/queries/queue.js";
 import { syncProfile } from "../../src/sync/run.js";
 import { testProfile } from "../sync/harness.js";
-import { ARCH_CORE_DB } from "../support/shared-data.js";
+import { ARCH_CORE_DB } from "../support/test-data.js";
 
 let db: Database;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import type { SyncContext, SyncProfile } from "../../src/sync/types.js";
 import { createTestKey } from "./gpgv-test-key.js";
 import { LocalFetcher } from "./local-fetcher.js";
 import { buildReports, recordingContext, testProfile } from "./harness.js";
-import { ARCH_CORE_DB } from "../support/shared-data.js";
+import { ARCH_CORE_DB } from "../support/test-data.js";
 
 const CORE_DB = ARCH_CORE_DB;
 const ARCH_DIR = dirname(ARCH_CORE_DB);

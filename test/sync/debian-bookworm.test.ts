@@ -1,5 +1,5 @@
-/** The real, signed bookworm slice in the shared data folder, verified with the machine's Debian keyring. */
-import { DEBIAN_MIRROR } from "../support/shared-data.js";
+/** The real, signed bookworm slice in test/data, verified with the machine's Debian keyring. */
+import { DEBIAN_MIRROR } from "../support/test-data.js";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { decompressStream } from "../../src/engine/compression.js";

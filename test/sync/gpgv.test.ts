@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { DEBIAN_MIRROR } from "../support/shared-data.js";
+import { DEBIAN_MIRROR } from "../support/test-data.js";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { SignatureError, verifyClearsigned, verifyDetached } from "../../src/sync/gpgv.js";

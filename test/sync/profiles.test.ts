@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, detectDefaultProfile, loadSyncConfig, parseSyncConfig, selectProfiles } from "../../src/sync/profiles.js";
 
-const upstream = resolve(import.meta.dirname, "../../../shared/reference/confs/rebuilderd-sync.conf");
+const upstream = resolve(import.meta.dirname, "../fixtures/config/rebuilderd-sync.conf");
 
 function machine(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "rebuilder-machine-"));

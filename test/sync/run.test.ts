@@ -9,7 +9,7 @@ import { openStore, type Database } from "../../src/engine/store/index.js";
 import { listBinaryPackages } from "../../src/engine/store/queries/packages.js";
 import { syncProfile } from "../../src/sync/run.js";
 import type { SyncProfile } from "../../src/sync/types.js";
-import { ARCH_CORE_DB, DEBIAN_MIRROR } from "../support/shared-data.js";
+import { ARCH_CORE_DB, DEBIAN_MIRROR } from "../support/test-data.js";
 
 const policy = defaultEngineConfig().schedule;
 const tempDir = (p = "rebuilder-run-") => mkdtempSync(join(tmpdir(), p));
