@@ -1,15 +1,8 @@
 /** `rebuilder build`: the local worker slots in the foreground, until idle or until stopped. */
-import { join } from "node:path";
 import type { Command } from "commander";
-import { loadOrCreateSigningKey } from "../engine/evidence/index.js";
-import { EventBus } from "../engine/events.js";
-import { WorkerSlots, type RunSummary } from "../engine/workers/index.js";
-import { CliContext } from "./context.js";
+import type { RunSummary } from "../engine/workers/index.js";
+import { CliContext, warn } from "./context.js";
 import { safe } from "./terminal.js";
-
-export function signingKeyPath(dataDir: string): string {
-  return join(dataDir, "rebuilder.sign.key");
-}
 
 function summaryLine(s: RunSummary): string {
   return `built ${s.built}: ${s.good} GOOD, ${s.bad} BAD, ${s.fail} FAIL, took ${s.took_s.toFixed(1)}s`;
@@ -29,17 +22,11 @@ export function registerBuildCommand(program: Command): void {
       const ctx = CliContext.of(cmd);
       const config = ctx.config();
       if (o.slots) config.slots.count = o.slots;
-      const events = new EventBus();
-      events.subscribe((e) => {
+      const engine = await ctx.engine({ warn });
+      const { slots } = engine;
+      engine.events.subscribe((e) => {
         if (e.type === "job.started") process.stderr.write(safe(`[${e.slot}] building ${e.name} ${e.version} (${e.architecture}, ${e.backend})\n`));
         if (e.type === "job.finished") process.stderr.write(safe(`[${e.slot}] ${e.status} ${e.name} ${e.version}${e.reason ? `: ${e.reason}` : ""}\n`));
-      });
-      const slots = await WorkerSlots.create({
-        db: ctx.store(),
-        dataDir: ctx.dataDir,
-        config,
-        events,
-        signingKey: loadOrCreateSigningKey(signingKeyPath(ctx.dataDir)),
       });
       let signals = 0;
       let stopRequested!: (stopping: Promise<void>) => void;
@@ -58,6 +45,7 @@ export function registerBuildCommand(program: Command): void {
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
+        await engine.close();
         ctx.close();
       }
     });

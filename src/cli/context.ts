@@ -1,6 +1,7 @@
 /** What every command needs from the global options: the data directory, the store, the engine config. */
 import type { Command } from "commander";
 import { loadEngineConfig, type EngineConfig } from "../engine/config.js";
+import { Engine, type EngineOptions } from "../engine/engine.js";
 import { resolveDataDir } from "../engine/paths.js";
 import { openStore, type Database } from "../engine/store/index.js";
 
@@ -24,7 +25,17 @@ export class CliContext {
   }
 
   store(): Database {
-    return (this.db ??= openStore(this.dataDir));
+    return (this.db ??= this.runningEngine?.db ?? openStore(this.dataDir));
+  }
+
+  private runningEngine?: Engine;
+
+  /** The shared engine (store, key, events, slots) for the faces that build: build, serve, tui. */
+  async engine(opts: Omit<EngineOptions, "dataDir" | "config"> = {}): Promise<Engine> {
+    if (this.db) throw new Error("CliContext.engine() must come before store(): the engine owns the store");
+    this.runningEngine ??= await Engine.open({ dataDir: this.dataDir, config: this.config(), ...opts });
+    this.db = this.runningEngine.db;
+    return this.runningEngine;
   }
 
   config(): EngineConfig {
@@ -36,8 +47,9 @@ export class CliContext {
     return this.engineConfig;
   }
 
+  /** Closes the store; a started engine is closed by its face (`await engine.close()`), which stops its slots first. */
   close(): void {
-    this.db?.close();
+    if (!this.runningEngine) this.db?.close();
     this.db = undefined;
   }
 }

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { machineDebianMirror } from "../../src/engine/apt-sources.js";
 import { publicKeyPem, loadOrCreateSigningKey, publicKeyFromPem, verifyAttestation } from "../../src/engine/evidence/index.js";
-import { signingKeyPath } from "../../src/cli/build.js";
+import { signingKeyPath } from "../../src/engine/engine.js";
 
 const cli = resolve(import.meta.dirname, "../../bin/rebuilder-node.mjs");
 const dataDir = mkdtempSync(join(tmpdir(), "rebuilder-e2e-debian-"));

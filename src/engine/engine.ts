@@ -1,0 +1,76 @@
+/**
+ * The one object every face starts (`build`, `serve`, `tui`, `worker`): the store, the engine
+ * configuration, the signing key, the event bus and the local worker slots, opened together and
+ * closed together. Faces subscribe to `events` and read the store through the query modules;
+ * none of them wires these parts on its own.
+ */
+import { join } from "node:path";
+import type { EngineConfig } from "./config.js";
+import { loadOrCreateSigningKey, type SigningKey } from "./evidence/index.js";
+import { EventBus } from "./events.js";
+import { openStore, type Database } from "./store/index.js";
+import { WorkerSlots, type CreateBackend } from "./workers/index.js";
+
+export interface EngineOptions {
+  /** Absolute: every path is resolved once, at start (see src/cli/context.ts). */
+  dataDir: string;
+  config: EngineConfig;
+  /** Echo backend output to stderr (the foreground `build`); the TUI and `serve` turn it off. */
+  echoOutput?: boolean;
+  warn?: (message: string) => void;
+  /** Tests swap in fake backends; defaults to the backend registry. */
+  createBackend?: CreateBackend;
+  /** Passed to backends; defaults to this process's environment. */
+  env?: Record<string, string | undefined>;
+}
+
+export function signingKeyPath(dataDir: string): string {
+  return join(dataDir, "rebuilder.sign.key");
+}
+
+export class Engine {
+  private closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly config: EngineConfig,
+    readonly db: Database,
+    readonly signingKey: SigningKey,
+    readonly events: EventBus,
+    readonly slots: WorkerSlots,
+  ) {}
+
+  /** Opens the store (migrating it), loads or creates the signing key and registers the slots. */
+  static async open(opts: EngineOptions): Promise<Engine> {
+    const db = openStore(opts.dataDir);
+    try {
+      const signingKey = loadOrCreateSigningKey(signingKeyPath(opts.dataDir), opts.warn);
+      const events = new EventBus();
+      const slots = await WorkerSlots.create({
+        db,
+        dataDir: opts.dataDir,
+        config: opts.config,
+        events,
+        signingKey,
+        ...(opts.createBackend ? { createBackend: opts.createBackend } : {}),
+        ...(opts.echoOutput !== undefined ? { echoOutput: opts.echoOutput } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+      });
+      return new Engine(opts.dataDir, opts.config, db, signingKey, events, slots);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Stops the slots (letting running builds finish, or handing them back) and closes the store.
+   * Safe to call twice: a second Ctrl-C may only want to turn finishing into handing back.
+   */
+  async close({ handBack = false }: { handBack?: boolean } = {}): Promise<void> {
+    await this.slots.stop({ handBack });
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
