@@ -1,9 +1,11 @@
 /** `rebuilder sync`, `pkgs sync` and `pkgs sync-profile`: index → local store, with progress and a summary. */
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { defaultSyncConfigPath } from "../engine/paths.js";
 import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
-import { detectDefaultProfile, loadSyncConfig, selectProfiles } from "../sync/profiles.js";
+import { machineDefaultProfiles, systemRoot } from "../sync/default-profiles.js";
+import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
 import type { SyncProfile, SyncProgress } from "../sync/types.js";
 import { CliContext, collect, warn } from "./context.js";
 import { formatBytes, safe, StatusLine } from "./terminal.js";
@@ -103,7 +105,8 @@ function profileFromFlags(distro: string, source: string, o: PkgsSyncOptions): S
   };
 }
 
-function loadProfiles(file: string, names: string[]): SyncProfile[] {
+function loadProfiles(given: string, names: string[]): SyncProfile[] {
+  const file = resolve(given);
   const { profiles, warnings } = loadSyncConfig(file);
   for (const w of warnings) warn(w);
   return selectProfiles(profiles, names, file);
@@ -117,12 +120,21 @@ export function registerSyncCommands(program: Command, pkgs: Command): void {
     .option("--sync-config <file>", "profiles in rebuilderd-sync.conf form", undefined)
     .option("--json", "print the summary as JSON")
     .option("--force", "parse and import even indexes that did not change")
+    .option("--print-json", "print the profiles it would sync as JSON (with no sync config: those detected from this machine), without syncing")
     .action(async (names: string[], o: { syncConfig?: string } & SyncOutputOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {
         const file = o.syncConfig ?? defaultSyncConfigPath();
-        const profiles = o.syncConfig || existsSync(file) ? loadProfiles(file, names) : [detectDefaultProfile()];
-        await runSync(ctx, profiles, o);
+        let profiles: SyncProfile[];
+        if (o.syncConfig || existsSync(file)) {
+          profiles = loadProfiles(file, names);
+        } else {
+          const detected = machineDefaultProfiles(systemRoot(), file);
+          for (const w of detected.warnings) warn(w);
+          profiles = selectProfiles(detected.profiles, names, "this machine's default profiles");
+        }
+        if (o.printJson) process.stdout.write(`${JSON.stringify(profiles, null, 2)}\n`);
+        else await runSync(ctx, profiles, o);
       } finally {
         ctx.close();
       }

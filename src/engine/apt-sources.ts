@@ -1,7 +1,8 @@
 /**
- * This machine's apt sources (deb822 `*.sources` files and one-line `sources.list` files): where
- * the default sync profile and the debian-archive backend find a Debian mirror, so that nothing
- * has to name a mirror host. Only enabled `deb` entries count.
+ * This machine's apt sources (deb822 `*.sources` files and one-line `sources.list` files) and the
+ * Release files apt has cached for them: where the default sync profiles and the debian-archive
+ * backend find their mirrors, so that nothing has to name a mirror host. Only enabled `deb`
+ * entries count.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,21 @@ export interface AptSource {
   uri: string;
   suites: string[];
   components: string[];
+  /** The `Signed-By` keyring file, when the entry names one (an inline key block is not a file). */
+  signedBy?: string;
+}
+
+/** The header of a Release file apt fetched for one source suite. */
+export interface AptRelease {
+  origin?: string;
+  label?: string;
+  codename?: string;
+  suite?: string;
+  components: string[];
+}
+
+function keyringFile(value: string | undefined): { signedBy?: string } {
+  return value?.startsWith("/") ? { signedBy: value } : {};
 }
 
 function deb822Sources(text: string): AptSource[] {
@@ -22,15 +38,19 @@ function deb822Sources(text: string): AptSource[] {
     }
     const list = (key: string) => (fields.get(key) ?? "").split(/\s+/).filter(Boolean);
     if (fields.get("enabled")?.toLowerCase() === "no" || !list("types").includes("deb")) continue;
-    for (const uri of list("uris")) out.push({ uri, suites: list("suites"), components: list("components") });
+    for (const uri of list("uris")) {
+      out.push({ uri, suites: list("suites"), components: list("components"), ...keyringFile(fields.get("signed-by")) });
+    }
   }
   return out;
 }
 
 function oneLineSources(text: string): AptSource[] {
   return text.split("\n").flatMap((line) => {
-    const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line.trim());
-    return m ? [{ uri: m[1]!, suites: [m[2]!], components: m[3]!.split(/\s+/).filter(Boolean) }] : [];
+    const m = /^deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line.trim());
+    if (!m) return [];
+    const signedBy = /(?:^|\s)signed-by=(\S+)/.exec(m[1] ?? "")?.[1];
+    return [{ uri: m[2]!, suites: [m[3]!], components: m[4]!.split(/\s+/).filter(Boolean), ...keyringFile(signedBy) }];
   });
 }
 
@@ -57,6 +77,28 @@ export function readAptSources(aptEtc = "/etc/apt"): AptSource[] {
       name.endsWith(".sources") ? deb822Sources(readOrEmpty(join(partsDir, name))) : name.endsWith(".list") ? oneLineSources(readOrEmpty(join(partsDir, name))) : [],
     ),
   ];
+}
+
+/**
+ * The Release header apt cached for `suite` of `uri` under `listsDir` (/var/lib/apt/lists), or
+ * null when apt has not fetched it. apt names the file after the URI without its scheme and
+ * credentials, with `/` turned into `_`.
+ */
+export function cachedAptRelease(listsDir: string, uri: string, suite: string): AptRelease | null {
+  const stem = `${uri.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/, "").replace(/\/+$/, "")}/dists/${suite}/`.replaceAll("/", "_");
+  const text = readOrEmpty(join(listsDir, `${stem}InRelease`)) || readOrEmpty(join(listsDir, `${stem}Release`));
+  if (!text) return null;
+  // An InRelease starts with the armor header ("Hash: …") and a blank line before the signed text.
+  const signed = text.startsWith("-----BEGIN PGP SIGNED MESSAGE-----") ? text.slice(text.indexOf("\n\n") + 2) : text;
+  const release: AptRelease = { components: [] };
+  for (const line of signed.split("\n")) {
+    if (line.trim() === "") break;
+    const field = /^(Origin|Label|Codename|Suite|Components):\s*(.*)$/.exec(line);
+    if (!field) continue;
+    if (field[1] === "Components") release.components = field[2]!.split(/\s+/).filter(Boolean);
+    else release[field[1]!.toLowerCase() as "origin" | "label" | "codename" | "suite"] = field[2]!.trim();
+  }
+  return release;
 }
 
 /**

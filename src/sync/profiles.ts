@@ -1,11 +1,9 @@
 /**
- * Sync profiles in rebuilderd-sync.conf form (`[profile."<name>"]`, reference §9.3), and the
- * default profile detected from the machine when the user has none.
+ * Sync profiles in rebuilderd-sync.conf form (`[profile."<name>"]`, reference §9.3); the default
+ * profiles for a user without any are in default-profiles.ts.
  */
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
-import { readAptSources } from "../engine/apt-sources.js";
 import type { IncludeRule, ReleaseSpec, SyncProfile } from "./types.js";
 
 export class ConfigError extends Error {}
@@ -132,76 +130,4 @@ export function selectProfiles(all: SyncProfile[], names: string[], file: string
     if (!p) throw new ConfigError(`${file}: no profile "${n}" (have: ${all.map((x) => x.name).join(", ") || "none"})`);
     return p;
   });
-}
-
-function readOsRelease(root: string): Record<string, string> {
-  for (const p of ["etc/os-release", "usr/lib/os-release"]) {
-    const f = join(root, p);
-    if (!existsSync(f)) continue;
-    const out: Record<string, string> = {};
-    for (const line of readFileSync(f, "utf8").split("\n")) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
-    }
-    return out;
-  }
-  return {};
-}
-
-function nativeArch(): { debian: string; arch: string } {
-  switch (process.arch) {
-    case "x64":
-      return { debian: "amd64", arch: "x86_64" };
-    case "arm64":
-      return { debian: "arm64", arch: "aarch64" };
-    case "ia32":
-      return { debian: "i386", arch: "i686" };
-    default:
-      return { debian: process.arch, arch: process.arch };
-  }
-}
-
-/**
- * The profile a user gets with no configuration: the distribution this machine runs, from the
- * mirror it already uses. Debian: the first apt source carrying the release (security archives
- * left out); Arch: the first `Server =` of the pacman mirror list.
- */
-export function detectDefaultProfile(root = "/"): SyncProfile {
-  const os = readOsRelease(root);
-  const ids = [os.ID, ...(os.ID_LIKE ?? "").split(/\s+/)].filter(Boolean);
-  const base = { include: [], maintainers: [], pkgs: [], excludes: [], verify_signature: true };
-  if (ids.includes("debian") && os.ID === "debian") {
-    const release = os.VERSION_CODENAME;
-    if (!release) throw new ConfigError("cannot detect a default profile: /etc/os-release has no VERSION_CODENAME");
-    const src = readAptSources(join(root, "etc/apt")).find((s) => s.suites.includes(release));
-    if (!src) throw new ConfigError(`cannot detect a default profile: no apt source for ${release} in /etc/apt`);
-    return {
-      ...base,
-      name: `${release}-main`,
-      distro: "debian",
-      sync_method: "debian",
-      components: ["main"],
-      releases: [{ name: release }],
-      architectures: [nativeArch().debian],
-      source: src.uri.replace(/\/+$/, ""),
-    };
-  }
-  if (os.ID === "arch") {
-    const mirrorlist = join(root, "etc/pacman.d/mirrorlist");
-    const server = existsSync(mirrorlist) ? /^\s*Server\s*=\s*(\S+)/m.exec(readFileSync(mirrorlist, "utf8"))?.[1] : undefined;
-    if (!server) throw new ConfigError("cannot detect a default profile: no Server in /etc/pacman.d/mirrorlist");
-    return {
-      ...base,
-      name: "archlinux-core",
-      distro: "archlinux",
-      sync_method: "archlinux",
-      components: ["core"],
-      releases: [],
-      architectures: [nativeArch().arch],
-      source: server,
-    };
-  }
-  throw new ConfigError(
-    `cannot detect a default profile for this machine (${os.PRETTY_NAME ?? "unknown OS"}); write sync profiles in rebuilderd-sync.conf form and pass --sync-config`,
-  );
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { machineDebianMirror, readAptSources } from "../../src/engine/apt-sources.js";
+import { join, resolve } from "node:path";
+import { cachedAptRelease, machineDebianMirror, readAptSources } from "../../src/engine/apt-sources.js";
 
+const fixtureMachine = resolve(import.meta.dirname, "../fixtures/machines/debian-bookworm");
 const scratch = () => mkdtempSync(join(tmpdir(), "rebuilder-apt-"));
 
 function aptEtc(files: Record<string, string>): string {
@@ -21,9 +22,44 @@ describe("readAptSources", () => {
       "sources.list.d/a.sources": "Types: deb\nURIs: http://two.test/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nEnabled: no\nURIs: http://off.test/debian\nSuites: sid\nComponents: main\n",
     });
     expect(readAptSources(dir)).toEqual([
-      { uri: "http://one.test/debian", suites: ["trixie"], components: ["main", "contrib"] },
+      { uri: "http://one.test/debian", suites: ["trixie"], components: ["main", "contrib"], signedBy: "/k.gpg" },
       { uri: "http://two.test/debian", suites: ["bookworm", "bookworm-updates"], components: ["main"] },
     ]);
+  });
+
+  it("reads a machine's tree: one-line options, deb822 Signed-By files, and no inline key or foreign file names", () => {
+    const dir = aptEtc({
+      "sources.list.d/inline.sources":
+        "Types: deb\nURIs: http://inline.test/debian\nSuites: trixie\nComponents: main\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n mQINBF\n",
+    });
+    expect(readAptSources(dir)).toEqual([{ uri: "http://inline.test/debian", suites: ["trixie"], components: ["main"] }]);
+    const keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
+    expect(readAptSources(join(fixtureMachine, "etc/apt"))).toEqual([
+      { uri: "http://mirror.test/debian/", suites: ["bookworm"], components: ["main", "contrib"], signedBy: keyring },
+      { uri: "https://packages.vendor.test/debian", suites: ["bookworm"], components: ["main"] },
+      { uri: "http://mirror.test/debian", suites: ["bookworm-updates", "bookworm-backports"], components: ["main", "contrib"], signedBy: keyring },
+      { uri: "http://security.test/debian-security", suites: ["bookworm-security"], components: ["main", "contrib"], signedBy: keyring },
+      { uri: "https://nodejs.vendor.test/node_20.x", suites: ["nodistro"], components: ["main"], signedBy: "/usr/share/keyrings/nodejs.gpg" },
+    ]);
+  });
+});
+
+describe("cachedAptRelease", () => {
+  const lists = join(fixtureMachine, "var/lib/apt/lists");
+
+  it("reads the header of the InRelease apt cached for a suite, past its armor header", () => {
+    expect(cachedAptRelease(lists, "http://security.test/debian-security/", "bookworm-security")).toEqual({
+      origin: "Debian",
+      label: "Debian-Security",
+      suite: "oldstable-security",
+      codename: "bookworm-security",
+      components: ["updates/main", "updates/contrib", "updates/non-free-firmware", "updates/non-free"],
+    });
+  });
+
+  it("falls back to a plain Release file and is null when apt has none", () => {
+    expect(cachedAptRelease(lists, "https://user:secret@packages.vendor.test/debian", "bookworm")).toMatchObject({ origin: "Vendor", components: ["main"] });
+    expect(cachedAptRelease(lists, "http://mirror.test/debian", "bookworm")).toBeNull();
   });
 });
 

@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { ConfigError, detectDefaultProfile, loadSyncConfig, parseSyncConfig, selectProfiles } from "../../src/sync/profiles.js";
+import { resolve } from "node:path";
+import { loadSyncConfig, parseSyncConfig, selectProfiles } from "../../src/sync/profiles.js";
 
 const upstream = resolve(import.meta.dirname, "../fixtures/config/rebuilderd-sync.conf");
-
-function machine(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "rebuilder-machine-"));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
 
 describe("sync profiles", () => {
   it("loads upstream's example rebuilderd-sync.conf unchanged", () => {
@@ -71,37 +60,5 @@ source = "/m"
     const { profiles } = loadSyncConfig(upstream);
     expect(selectProfiles(profiles, ["tails"], upstream).map((p) => p.name)).toEqual(["tails"]);
     expect(() => selectProfiles(profiles, ["nope"], upstream)).toThrow(/no profile "nope"/);
-  });
-
-  it("detects Debian from os-release and the apt mirror the machine already uses", () => {
-    const root = machine({
-      "etc/os-release": 'ID=debian\nVERSION_CODENAME=bookworm\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
-      "etc/apt/sources.list.d/debian.sources":
-        "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\nComponents: main\n\nTypes: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n",
-    });
-    const p = detectDefaultProfile(root);
-    expect(p).toMatchObject({ distro: "debian", releases: [{ name: "bookworm" }], components: ["main"], source: "http://mirror.example/debian" });
-    expect(p.architectures).toHaveLength(1);
-  });
-
-  it("reads one-line apt sources too", () => {
-    const root = machine({
-      "etc/os-release": "ID=debian\nVERSION_CODENAME=trixie\n",
-      "etc/apt/sources.list": "# comment\ndeb [signed-by=/k.gpg] http://mirror.example/debian trixie main contrib\n",
-    });
-    expect(detectDefaultProfile(root).source).toBe("http://mirror.example/debian");
-  });
-
-  it("detects Arch from the pacman mirror list", () => {
-    const root = machine({
-      "etc/os-release": "ID=arch\n",
-      "etc/pacman.d/mirrorlist": "## comment\n#Server = http://off.example/$repo/os/$arch\nServer = https://mirror.example/archlinux/$repo/os/$arch\n",
-    });
-    expect(detectDefaultProfile(root)).toMatchObject({ distro: "archlinux", components: ["core"], source: "https://mirror.example/archlinux/$repo/os/$arch" });
-  });
-
-  it("explains what to do on an unknown system", () => {
-    expect(() => detectDefaultProfile(machine({ "etc/os-release": 'ID=plan9\nPRETTY_NAME="Plan 9"\n' }))).toThrow(ConfigError);
-    expect(() => detectDefaultProfile(machine({ "etc/os-release": 'ID=plan9\nPRETTY_NAME="Plan 9"\n' }))).toThrow(/Plan 9.*--sync-config/);
   });
 });
