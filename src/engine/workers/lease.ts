@@ -12,22 +12,31 @@ export interface Lease {
 }
 
 /**
- * Calls `beat` every `intervalSeconds`. `beat` returns false when the job is gone or owned by
- * someone else; then `onLost` is called once and the beats stop. A throwing beat (database busy)
- * is retried on the next tick: the scheduler's ping deadline is many intervals long.
+ * Calls `beat` every `intervalSeconds` (never two at once). `beat` resolves false when the job is
+ * gone or owned by someone else; then `onLost` is called once and the beats stop. A failing beat
+ * (database busy, server unreachable) is retried on the next tick: the ping deadline is many
+ * intervals long.
  */
-export function holdLease(intervalSeconds: number, beat: () => boolean, onLost: () => void): Lease {
-  const timer = setInterval(() => {
-    let owned: boolean;
+export function holdLease(intervalSeconds: number, beat: () => Promise<boolean>, onLost: () => void): Lease {
+  let released = false;
+  let beating = false;
+  const timer = setInterval(async () => {
+    if (beating) return;
+    beating = true;
     try {
-      owned = beat();
+      if (!(await beat()) && !released) {
+        release();
+        onLost();
+      }
     } catch {
-      return;
-    }
-    if (!owned) {
-      clearInterval(timer);
-      onLost();
+      // retried on the next tick
+    } finally {
+      beating = false;
     }
   }, intervalSeconds * 1000);
-  return { release: () => clearInterval(timer) };
+  function release() {
+    released = true;
+    clearInterval(timer);
+  }
+  return { release };
 }

@@ -1,7 +1,7 @@
 /**
- * N local worker slots in one process. Each slot is a registered worker that claims due jobs
- * it can build, runs them (job.ts) under a heartbeat lease, and records the outcome in one
- * transaction. Slots can be paused, woken when a job is queued, run until the queue has nothing
+ * N worker slots in one process. Each slot is a registered worker that claims due jobs it can
+ * build, runs them (job.ts) under a heartbeat lease, and records the outcome; the jobs come from
+ * a JobSource: the local store, or a remote server for `rebuilder worker --connect`. Slots can be paused, woken when a job is queued, run until the queue has nothing
  * more for them, and stopped either after their current builds or at once, handing the jobs back.
  */
 import { createHash } from "node:crypto";
@@ -11,10 +11,11 @@ import { join, resolve } from "node:path";
 import type { EngineConfig } from "../config.js";
 import type { SigningKey } from "../evidence/index.js";
 import type { BuildStatus, EventBus } from "../events.js";
-import { claimJob, heartbeat, recordRebuild, registerWorker, releaseJob, type ClaimedJob, type RebuildOutcome } from "../scheduler/index.js";
+import type { ClaimedJob, RebuildOutcome } from "../scheduler/index.js";
 import type { Database } from "../store/index.js";
 import { resolveCapabilities, type Capabilities, type CreateBackend } from "./capabilities.js";
 import { DEFAULT_MAX_DOWNLOAD_BYTES } from "./download.js";
+import { LocalJobSource, type JobSource, type SourceWorker } from "./job-source.js";
 import { runJob, type JobSettings } from "./job.js";
 import { DEFAULT_HEARTBEAT_SECONDS, holdLease } from "./lease.js";
 
@@ -24,7 +25,9 @@ const MAX_LOCAL_POLL_SECONDS = 2;
 const MIN_POLL_SECONDS = 0.5;
 
 export interface WorkerSlotsOptions {
-  db: Database;
+  /** Jobs come from and results go to this store, unless `source` is given. */
+  db?: Database;
+  source?: JobSource;
   dataDir: string;
   config: EngineConfig;
   events: EventBus;
@@ -40,13 +43,16 @@ export interface WorkerSlotsOptions {
   /** Environment passed to backends; defaults to this process's. */
   env?: Record<string, string | undefined>;
   hostname?: string;
+  /** Hears about a slot that could not claim or record (store locked, server unreachable); the slot retries after its poll interval. */
+  onError?: (slot: string, err: unknown) => void;
 }
 
 export type SlotState = "idle" | "busy" | "paused" | "stopped";
 
 export interface SlotInfo {
   name: string;
-  workerId: number;
+  /** The local store's worker id; null for a remote source. */
+  workerId: number | null;
   workerName: string;
   state: SlotState;
   paused: boolean;
@@ -65,7 +71,7 @@ type Tally = Omit<RunSummary, "took_s">;
 
 interface Slot {
   name: string;
-  workerId: number;
+  worker: SourceWorker;
   workerName: string;
   state: SlotState;
   paused: boolean;
@@ -96,8 +102,9 @@ export class WorkerSlots {
   private constructor(
     private readonly opts: WorkerSlotsOptions,
     readonly capabilities: Capabilities,
+    workers: { name: string; workerName: string; worker: SourceWorker }[],
   ) {
-    const { config, dataDir, db } = opts;
+    const { config, dataDir } = opts;
     this.settings = {
       buildTimeoutSeconds: config.build.timeout,
       buildMaxBytes: config.build.max_bytes,
@@ -108,21 +115,22 @@ export class WorkerSlots {
     this.heartbeatSeconds = opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
     this.echo = opts.echoOutput ?? !config.build.silent;
     this.tmpRoot = join(dataDir, "tmp");
-    mkdirSync(this.tmpRoot, { recursive: true, mode: 0o700 });
-
-    const host = opts.hostname ?? machineHostname();
-    const dataDirHash = createHash("sha256").update(resolve(dataDir)).digest("hex").slice(0, 12);
-    this.slots = Array.from({ length: config.slots.count }, (_, i) => {
-      const name = `slot-${i + 1}`;
-      const workerName = `${host}/${name}`;
-      const workerId = registerWorker(db, { name: workerName, key: `local:${host}:${dataDirHash}:${name}`, address: "local" }, new Date());
-      return { name, workerId, workerName, state: "stopped", paused: false, job: null, idleEpoch: -1, wakeUp: null };
-    });
+    this.slots = workers.map((w) => ({ ...w, state: "stopped", paused: false, job: null, idleEpoch: -1, wakeUp: null }));
   }
 
   /** Registers one worker per slot and finds out which backends can run here. */
   static async create(opts: WorkerSlotsOptions): Promise<WorkerSlots> {
-    return new WorkerSlots(opts, await resolveCapabilities(opts.config, opts.createBackend));
+    const host = opts.hostname ?? machineHostname();
+    const source = opts.source ?? localSource(opts, host);
+    mkdirSync(join(opts.dataDir, "tmp"), { recursive: true, mode: 0o700 });
+    const capabilities = await resolveCapabilities(opts.config, opts.createBackend);
+    const workers = [];
+    for (let i = 1; i <= opts.config.slots.count; i++) {
+      const name = `slot-${i}`;
+      const workerName = `${host}/${name}`;
+      workers.push({ name, workerName, worker: await source.register({ name, workerName }) });
+    }
+    return new WorkerSlots(opts, capabilities, workers);
   }
 
   get running(): boolean {
@@ -130,7 +138,7 @@ export class WorkerSlots {
   }
 
   info(): SlotInfo[] {
-    return this.slots.map((s) => ({ name: s.name, workerId: s.workerId, workerName: s.workerName, state: s.state, paused: s.paused, queueId: s.job?.queueId ?? null }));
+    return this.slots.map((s) => ({ name: s.name, workerId: s.worker.id, workerName: s.workerName, state: s.state, paused: s.paused, queueId: s.job?.queueId ?? null }));
   }
 
   /** Starts claiming and building until stop(). */
@@ -231,9 +239,12 @@ export class WorkerSlots {
         continue;
       }
       try {
-        const job = this.claim(slot);
+        // Taken before the claim: a wake-up that arrives while a remote claim is in flight is not lost.
+        const epoch = this.epoch;
+        const job = await this.claim(slot);
         if (!job) {
-          slot.idleEpoch = this.epoch;
+          slot.idleEpoch = epoch;
+          if (epoch !== this.epoch) continue;
           this.setState(slot, "idle");
           this.checkIdle();
           await this.sleep(slot, this.pollMs);
@@ -242,7 +253,8 @@ export class WorkerSlots {
         await this.execute(slot, job);
         this.wake();
       } catch (err) {
-        // The store is unusable (locked beyond the busy timeout, disk error): report it, retry later.
+        // The store is unusable (locked beyond the busy timeout, disk error) or the server cannot be reached: report it, retry later.
+        this.opts.onError?.(slot.name, err);
         for (const w of this.idleWaiters.splice(0)) w.reject(err);
         this.setState(slot, "idle");
         await this.sleep(slot, this.pollMs);
@@ -251,14 +263,14 @@ export class WorkerSlots {
     this.setState(slot, "stopped");
   }
 
-  private claim(slot: Slot): ClaimedJob | null {
+  private async claim(slot: Slot): Promise<ClaimedJob | null> {
     const backends = [...this.capabilities.backends.keys()];
     if (backends.length === 0) return null;
-    return claimJob(this.opts.db, slot.workerId, { backends, architectures: this.capabilities.architectures }, this.opts.config.schedule, new Date());
+    return slot.worker.claim({ backends, architectures: this.capabilities.architectures });
   }
 
   private async execute(slot: Slot, job: ClaimedJob): Promise<void> {
-    const { db, config, events } = this.opts;
+    const { events } = this.opts;
     const abort = new AbortController();
     slot.job = { queueId: job.queueId, abort };
     this.setState(slot, "busy", job.queueId);
@@ -266,7 +278,7 @@ export class WorkerSlots {
     const finished = (status: BuildStatus, buildId: number | null, reason?: string) =>
       events.publish({ type: "job.finished", queueId: job.queueId, slot: slot.name, name: job.name, version: job.version, status, buildId, ...(reason ? { reason } : {}) });
 
-    const lease = holdLease(this.heartbeatSeconds, () => heartbeat(db, job.queueId, slot.workerId, new Date()), () => abort.abort(new LeaseLost()));
+    const lease = holdLease(this.heartbeatSeconds, () => slot.worker.heartbeat(job.queueId), () => abort.abort(new LeaseLost()));
     let outcome: RebuildOutcome;
     try {
       outcome = await runJob(job, {
@@ -285,8 +297,8 @@ export class WorkerSlots {
       });
     } catch (err) {
       if (err instanceof HandBack) {
-        releaseJob(db, job.queueId, slot.workerId);
-        finished("UNKWN", null, "handed back to the queue");
+        const released = await slot.worker.release(job.queueId).catch(() => false);
+        finished("UNKWN", null, released ? "handed back to the queue" : "stopped; the job is handed out again after the ping deadline");
       } else if (err instanceof LeaseLost) {
         finished("UNKWN", null, "the job was taken back by the scheduler (heartbeat refused); nothing recorded");
       } else {
@@ -301,7 +313,7 @@ export class WorkerSlots {
     }
 
     try {
-      const { buildId } = recordRebuild(db, job.queueId, outcome, config.schedule, new Date());
+      const { buildId } = await slot.worker.record(job.queueId, outcome);
       for (const tally of this.tallies) {
         tally.built++;
         if (outcome.status === "GOOD") tally.good++;
@@ -345,4 +357,11 @@ export class WorkerSlots {
       slot.wakeUp = done;
     });
   }
+}
+
+/** The slots of the local store: one worker per slot, keyed by machine, data dir and slot name. */
+function localSource(opts: WorkerSlotsOptions, host: string): JobSource {
+  if (!opts.db) throw new Error("WorkerSlots needs a store (db) or a job source");
+  const dataDirHash = createHash("sha256").update(resolve(opts.dataDir)).digest("hex").slice(0, 12);
+  return new LocalJobSource(opts.db, opts.config.schedule, `local:${host}:${dataDirHash}:`);
 }
