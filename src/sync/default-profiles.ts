@@ -91,7 +91,7 @@ function debianArchitecture(root: string): string {
 }
 
 function profile(fields: Pick<SyncProfile, "name" | "distro" | "sync_method" | "components" | "releases" | "architectures" | "source"> & { keyring?: string }): SyncProfile {
-  return { include: [], maintainers: [], pkgs: [], excludes: [], verify_signature: true, ...fields };
+  return { ...fields, include: [], maintainers: [], pkgs: [], excludes: [], verify_signature: true };
 }
 
 /** Numbers the profiles after the first, so each keeps its own scopes. */

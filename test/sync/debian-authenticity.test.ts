@@ -103,6 +103,19 @@ describe("Debian index authenticity", () => {
     expect(warnings).toContain(`${DISTS}/main/binary-all/Packages.xz: not found; skipped`);
   });
 
+  it("asks only for the architectures the Release serves, like apt (the security archive lists no all, and its binary-all is stale)", async () => {
+    const { root, dists } = buildMirror({
+      key,
+      files: { ...files(), "main/binary-all/Packages.xz": xz(fixture("Packages-all")) },
+      header: "Architectures: amd64 arm64\n",
+    });
+    writeFileSync(join(dists, "main/binary-all/Packages.xz"), "stale");
+    const { reports, warnings } = await runDebianSync(profile({ architectures: ["amd64", "all"] }), root);
+    // The arch-all packages still arrive, from binary-amd64.
+    expect(reports.map((r) => r.architecture)).toEqual(["amd64", "all"]);
+    expect(warnings).toContain(`${DISTS}: serves no all indexes (Architectures: amd64 arm64); skipped`);
+  });
+
   it("warns when the InRelease is for another release", async () => {
     const { root } = buildMirror({ key, files: files(), codename: "bookworm" });
     const { warnings } = await runDebianSync(profile(), root);

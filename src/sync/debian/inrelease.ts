@@ -17,6 +17,8 @@ export interface ReleaseFile {
   suite?: string;
   codename?: string;
   validUntil?: Date;
+  /** The architectures the release serves indexes for, when it says (apt fetches no others). */
+  architectures?: string[];
   /** Keyed by path relative to dists/<release>/, e.g. "main/source/Sources.xz". */
   files: Map<string, ListedFile>;
 }
@@ -28,7 +30,7 @@ export async function readVerifiedRelease(file: FetchedFile, keyring: string): P
 }
 
 export function parseRelease(url: string, text: string): ReleaseFile {
-  const [release] = parseDeb822Text(url, text, ["SHA256", "Suite", "Codename", "Valid-Until"] as const);
+  const [release] = parseDeb822Text(url, text, ["SHA256", "Suite", "Codename", "Valid-Until", "Architectures"] as const);
   if (release?.SHA256 === undefined) throw new IndexError(url, "has no SHA256 list");
   const files = new Map<string, ListedFile>();
   for (const line of release.SHA256.split("\n")) {
@@ -46,7 +48,8 @@ export function parseRelease(url: string, text: string): ReleaseFile {
       throw new IndexError(url, `unreadable Valid-Until ${JSON.stringify(release["Valid-Until"])}`);
     }
   }
-  return { url, suite: release.Suite, codename: release.Codename, validUntil, files };
+  const architectures = release.Architectures?.split(/\s+/).filter(Boolean);
+  return { url, suite: release.Suite, codename: release.Codename, validUntil, files, ...(architectures ? { architectures } : {}) };
 }
 
 /** Throws unless `file` is listed under `path` with its exact size and SHA256. */

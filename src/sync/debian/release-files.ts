@@ -67,8 +67,15 @@ export async function fetchReleaseIndexes(
   };
 
   const sourceStems = [...new Set(profile.components.map((c) => `${c.replace(/\/debian-installer$/, "")}/source/Sources`))];
+  // Like apt, ask only for architectures the release serves: the security archive lists no `all`
+  // (its arch-all packages are in binary-<arch>) and keeps a stale binary-all index apt never reads.
+  const served = trusted?.architectures;
+  const architectures = served ? profile.architectures.filter((a) => served.includes(a)) : profile.architectures;
+  for (const arch of profile.architectures) {
+    if (!architectures.includes(arch)) ctx.warn(`${dists}: serves no ${arch} indexes (Architectures: ${served!.join(" ")}); skipped`);
+  }
   const packageStems = profile.components.flatMap((component) =>
-    profile.architectures.map((arch) => ({ component, stem: `${component}/binary-${arch}/Packages` })),
+    architectures.map((arch) => ({ component, stem: `${component}/binary-${arch}/Packages` })),
   );
   const [sourceResults, packageResults] = await Promise.all([
     Promise.all(sourceStems.map(fetchIndex)),
