@@ -6,6 +6,7 @@
 import type { BackendSettings } from "../backends/backend.js";
 import { readFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { defaultConfigPath } from "./paths.js";
 
@@ -257,20 +258,39 @@ function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Backend keys that name files; `path` only when it is a path, not a program name looked up in PATH. */
+const BACKEND_FILE_KEYS = ["path", "keyring", "signing_key"] as const;
+
+/**
+ * Makes the file paths of `[backend."<distro>"]` tables absolute, relative to the config file's
+ * folder (as `Include` paths are for ssh or systemd): backends run in their own working directory.
+ */
+function resolveBackendPaths(backends: Record<string, BackendSettings>, dir: string): void {
+  for (const settings of Object.values(backends)) {
+    for (const key of BACKEND_FILE_KEYS) {
+      const value = settings[key];
+      if (typeof value !== "string" || value === "" || isAbsolute(value)) continue;
+      if (key === "path" && !value.includes("/")) continue;
+      settings[key] = resolve(dir, value);
+    }
+  }
+}
+
 /**
  * Loads the engine configuration. Without an explicit path the default location is used and a
  * missing file there means "all defaults" (`path` is then null); an explicit path must exist.
+ * The returned path and every file path inside the config are absolute.
  */
 export function loadEngineConfig(path: string | undefined): { config: EngineConfig; warnings: string[]; path: string | null } {
-  const file = path ?? defaultConfigPath();
+  const file = resolve(path ?? defaultConfigPath());
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && path === undefined) return { config: defaultEngineConfig(), warnings: [], path: null };
-    if (code === "ENOENT") throw new Error(`config file ${file} does not exist`);
-    throw new Error(`cannot read config file ${file}: ${(err as Error).message}`);
+    if (code === "ENOENT") throw new Error(`config file ${file} does not exist; check the -c/--config path`);
+    throw new Error(`cannot read config file ${file}: ${(err as Error).message}; check that it is a readable file`);
   }
   let text: string;
   try {
@@ -278,5 +298,7 @@ export function loadEngineConfig(path: string | undefined): { config: EngineConf
   } catch {
     throw new Error(`${file}: not valid UTF-8`);
   }
-  return { ...parseEngineConfig(text, file), path: file };
+  const parsed = parseEngineConfig(text, file);
+  resolveBackendPaths(parsed.config.backends, dirname(file));
+  return { ...parsed, path: file };
 }

@@ -11,6 +11,8 @@ export type EngineEvent =
   | { type: "job.log"; queueId: number; slot: string; line: string }
   | { type: "job.finished"; queueId: number; slot: string; name: string; version: string; status: BuildStatus; buildId: number | null; reason?: string }
   | { type: "slot.state"; slot: string; state: "idle" | "busy" | "paused" | "stopped"; queueId?: number }
+  /** A slot paused itself after a setup failure; its job went back to the queue. */
+  | { type: "slot.error"; slot: string; queueId: number; message: string }
   | { type: "sync.progress"; profile: string; kind: "fetch" | "parse"; detail: string; bytes?: number; packages?: number }
   | { type: "sync.finished"; profile: string; summary: Record<string, number> };
 

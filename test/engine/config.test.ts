@@ -1,6 +1,6 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultEngineConfig, defaultSlotCount, loadEngineConfig, parseEngineConfig } from "../../src/engine/config.js";
 
@@ -138,6 +138,26 @@ describe("loading the configuration file", () => {
     const dir = mkdtempSync(join(tmpdir(), "rebuilder-conf-"));
     expect(() => loadEngineConfig(join(dir, "missing.conf"))).toThrow(`config file ${join(dir, "missing.conf")} does not exist`);
     expect(() => loadEngineConfig(dir)).toThrow(`cannot read config file ${dir}`);
+  });
+
+  it("takes relative file paths of backend tables from the config file's folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rebuilder-conf-"));
+    writeFileSync(
+      join(dir, "rebuilder.conf"),
+      '[backend."archlinux"]\npath = "scripts/rebuild.sh"\n[backend."debian"]\npath = "debrebuild"\nkeyring = "keys/debian.gpg"\n[backend."tails"]\nsigning_key = "/abs/tails.key"\n',
+    );
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      const { config, path } = loadEngineConfig(join(relative(tmpdir(), dir), "rebuilder.conf"));
+      expect(path).toBe(join(dir, "rebuilder.conf"));
+      expect(config.backends.archlinux!.path).toBe(join(dir, "scripts", "rebuild.sh"));
+      // A bare name is a program looked up in PATH, as in a shell.
+      expect(config.backends.debian).toEqual({ path: "debrebuild", keyring: join(dir, "keys", "debian.gpg") });
+      expect(config.backends.tails!.signing_key).toBe("/abs/tails.key");
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("refuses a file that is not UTF-8", () => {

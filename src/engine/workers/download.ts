@@ -9,9 +9,25 @@ import { join } from "node:path";
 import { limitBody, openUrl } from "../http.js";
 import type { ClaimedArtifact } from "../scheduler/index.js";
 
-/** A worker-side problem that makes the job FAIL; the message is the recorded fail reason. */
+/** A problem of the job itself that makes it FAIL; the message is the recorded fail reason. */
 export class JobFailure extends Error {
   override name = "JobFailure";
+}
+
+/**
+ * A problem of this machine's setup (our directories, a full disk, the configuration, a missing
+ * tool, a bug): the package is not to blame, so nothing is recorded against it. The slot hands
+ * the job back and pauses until someone fixes the cause.
+ */
+export class SetupFailure extends Error {
+  override name = "SetupFailure";
+}
+
+/** Error codes of our own file system: writing a download can fail with these whatever the mirror sends. */
+const LOCAL_FILE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EMFILE", "ENFILE"]);
+
+export function isLocalFileError(err: unknown): boolean {
+  return LOCAL_FILE_ERRORS.has((err as NodeJS.ErrnoException | null)?.code ?? "");
 }
 
 /** rebuilderd-worker has no limit; one is needed so a hostile mirror cannot fill the disk. */
@@ -107,6 +123,7 @@ export async function downloadToFile(d: PlannedDownload, dir: string, opts: { ma
     }
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
+    if (isLocalFileError(err)) throw new SetupFailure(`cannot write ${path}: ${(err as Error).message}`);
     throw new JobFailure(`cannot download ${quoteName(d.fileName)}: ${(err as Error).message}`);
   } finally {
     await file.close();

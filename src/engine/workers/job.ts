@@ -8,16 +8,22 @@
  *   exits non-zero without leaving a single file in its output directory: it did not build
  *   anything, so "not reproducible" (BAD) would be a false claim. A backend that produced some
  *   files is judged as rebuilderd does, whatever its exit code (which is recorded);
- * - a job without artifacts FAILs instead of being vacuously GOOD.
+ * - a job without artifacts FAILs instead of being vacuously GOOD;
+ * - only the package's own problems (JobFailure, UnsafeJobError) become FAIL. Anything else is
+ *   our setup's fault (a job directory that cannot be made, a full disk, a backend that cannot
+ *   start, a bug) and is thrown as SetupFailure, so no FAIL is recorded against the package.
  */
 import { lstat, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { UnsafeJobError } from "../../backends/job-checks.js";
 import { SpawnError } from "../../backends/process-runner.js";
+import { BackendConfigError } from "../../backends/settings.js";
 import type { Backend, BackendJob, BackendResult } from "../../backends/backend.js";
 import { zstdCompress } from "../compression.js";
 import { createLinkAttestation, judgeArtifact, runDiffoscope, type SigningKey } from "../evidence/index.js";
 import type { ClaimedJob, RebuildOutcome } from "../scheduler/index.js";
-import { downloadToFile, JobFailure, planDownloads, quoteName } from "./download.js";
+import { downloadToFile, isLocalFileError, JobFailure, planDownloads, quoteName, SetupFailure } from "./download.js";
+import { jobDirPrefix } from "./leftovers.js";
 
 export interface JobSettings {
   buildTimeoutSeconds: number;
@@ -45,14 +51,16 @@ type Artifact = RebuildOutcome["artifacts"][number];
 
 const encoder = new TextEncoder();
 
-/** Runs `job` and returns what to record. Never rejects for job problems; only when `ctx.signal` aborts. */
+/**
+ * Runs `job` and returns what to record. Never rejects for job problems; rejects with a
+ * SetupFailure for problems of this machine, and with the abort reason when `ctx.signal` aborts.
+ */
 export async function runJob(job: ClaimedJob, ctx: JobContext): Promise<RebuildOutcome> {
   const log: Uint8Array[] = [];
   let exitCode: number | null = null;
   let dir: string | null = null;
   try {
-    await mkdir(ctx.cacheDir, { recursive: true, mode: 0o700 });
-    dir = await mkdtemp(join(ctx.tmpRoot, "job-"));
+    dir = await prepareDirectories(job, ctx);
     const built = await build(job, ctx, dir, log);
     exitCode = built.exitCode;
     await assertProducedSomething(built);
@@ -61,13 +69,34 @@ export async function runJob(job: ClaimedJob, ctx: JobContext): Promise<RebuildO
     return outcome(status, log, exitCode, null, ctx.workerName, artifacts);
   } catch (err) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
-    const reason = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof JobFailure || err instanceof UnsafeJobError)) throw asSetupFailure(err);
+    const reason = err.message;
     log.push(encoder.encode(`\n\nrebuilderd: unexpected error while rebuilding package: ${reason}\n`));
     return outcome("FAIL", log, exitCode, reason, ctx.workerName, []);
   } finally {
     // A directory that cannot be removed stays under tmpRoot; it must not cost the result.
     if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+async function prepareDirectories(job: ClaimedJob, ctx: JobContext): Promise<string> {
+  try {
+    await mkdir(ctx.cacheDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new SetupFailure(`cannot create the backend directory ${ctx.cacheDir}: ${(err as Error).message}`);
+  }
+  try {
+    return await mkdtemp(join(ctx.tmpRoot, jobDirPrefix(job.queueId)));
+  } catch (err) {
+    throw new SetupFailure(`cannot create a job directory in ${ctx.tmpRoot}: ${(err as Error).message}`);
+  }
+}
+
+function asSetupFailure(err: unknown): SetupFailure {
+  if (err instanceof SetupFailure) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof BackendConfigError) return new SetupFailure(`backend configuration: ${message}`);
+  return new SetupFailure(isLocalFileError(err) ? message : `internal error: ${message}`);
 }
 
 function outcome(status: RebuildOutcome["status"], log: Uint8Array[], exitCode: number | null, failReason: string | null, workerName: string, artifacts: Artifact[]): RebuildOutcome {
@@ -129,7 +158,7 @@ async function downloadAndRun(job: ClaimedJob, ctx: JobContext, dir: string, sig
       env: ctx.env,
     });
   } catch (err) {
-    if (err instanceof SpawnError) throw new JobFailure(`the ${ctx.backend.kind} backend could not be started: ${err.message}`);
+    if (err instanceof SpawnError) throw new SetupFailure(`the ${ctx.backend.kind} backend could not be started: ${err.message}`);
     throw err;
   }
   log.push(result.output);

@@ -14,10 +14,11 @@ import type { BuildStatus, EventBus } from "../events.js";
 import type { ClaimedJob, RebuildOutcome } from "../scheduler/index.js";
 import type { Database } from "../store/index.js";
 import { resolveCapabilities, type Capabilities, type CreateBackend } from "./capabilities.js";
-import { DEFAULT_MAX_DOWNLOAD_BYTES } from "./download.js";
+import { DEFAULT_MAX_DOWNLOAD_BYTES, SetupFailure } from "./download.js";
 import { LocalJobSource, type JobSource, type SourceWorker } from "./job-source.js";
 import { runJob, type JobSettings } from "./job.js";
 import { DEFAULT_HEARTBEAT_SECONDS, holdLease } from "./lease.js";
+import { removeLeftoverJobDirs } from "./leftovers.js";
 
 /** Locally, waiting rebuilderd-worker's idle_delay (180 s) would only leave new jobs waiting. */
 const MAX_LOCAL_POLL_SECONDS = 2;
@@ -57,6 +58,8 @@ export interface SlotInfo {
   state: SlotState;
   paused: boolean;
   queueId: number | null;
+  /** Why the slot paused itself (a setup failure); cleared by resume(). */
+  error: string | null;
 }
 
 export interface RunSummary {
@@ -64,6 +67,8 @@ export interface RunSummary {
   good: number;
   bad: number;
   fail: number;
+  /** Setup failures that paused a slot meanwhile; their jobs went back to the queue. */
+  setup_errors: { slot: string; message: string }[];
   took_s: number;
 }
 
@@ -75,6 +80,7 @@ interface Slot {
   workerName: string;
   state: SlotState;
   paused: boolean;
+  error: string | null;
   job: { queueId: number; abort: AbortController } | null;
   /** `epoch` at this slot's last claim that found nothing. */
   idleEpoch: number;
@@ -115,7 +121,7 @@ export class WorkerSlots {
     this.heartbeatSeconds = opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
     this.echo = opts.echoOutput ?? !config.build.silent;
     this.tmpRoot = join(dataDir, "tmp");
-    this.slots = workers.map((w) => ({ ...w, state: "stopped", paused: false, job: null, idleEpoch: -1, wakeUp: null }));
+    this.slots = workers.map((w) => ({ ...w, state: "stopped", paused: false, error: null, job: null, idleEpoch: -1, wakeUp: null }));
   }
 
   /** Registers one worker per slot and finds out which backends can run here. */
@@ -123,6 +129,7 @@ export class WorkerSlots {
     const host = opts.hostname ?? machineHostname();
     const source = opts.source ?? localSource(opts, host);
     mkdirSync(join(opts.dataDir, "tmp"), { recursive: true, mode: 0o700 });
+    await removeLeftoverJobDirs(join(opts.dataDir, "tmp"), opts.db);
     const capabilities = await resolveCapabilities(opts.config, opts.createBackend);
     const workers = [];
     for (let i = 1; i <= opts.config.slots.count; i++) {
@@ -138,7 +145,7 @@ export class WorkerSlots {
   }
 
   info(): SlotInfo[] {
-    return this.slots.map((s) => ({ name: s.name, workerId: s.worker.id, workerName: s.workerName, state: s.state, paused: s.paused, queueId: s.job?.queueId ?? null }));
+    return this.slots.map((s) => ({ name: s.name, workerId: s.worker.id, workerName: s.workerName, state: s.state, paused: s.paused, queueId: s.job?.queueId ?? null, error: s.error }));
   }
 
   /** Starts claiming and building until stop(). */
@@ -161,7 +168,10 @@ export class WorkerSlots {
   }
 
   resume(slotName?: string): void {
-    for (const slot of this.select(slotName)) slot.paused = false;
+    for (const slot of this.select(slotName)) {
+      slot.paused = false;
+      slot.error = null;
+    }
     this.wake();
   }
 
@@ -198,7 +208,7 @@ export class WorkerSlots {
   /** Counts the jobs recorded while `run` runs. */
   private async tallied(run: () => Promise<void>): Promise<RunSummary> {
     const started = performance.now();
-    const tally: Tally = { built: 0, good: 0, bad: 0, fail: 0 };
+    const tally: Tally = { built: 0, good: 0, bad: 0, fail: 0, setup_errors: [] };
     this.tallies.add(tally);
     try {
       await run();
@@ -299,11 +309,19 @@ export class WorkerSlots {
       if (err instanceof HandBack) {
         const released = await slot.worker.release(job.queueId).catch(() => false);
         finished("UNKWN", null, released ? "handed back to the queue" : "stopped; the job is handed out again after the ping deadline");
+      } else if (err instanceof SetupFailure) {
+        // Our machine's fault, not the package's: give the job back and claim nothing until fixed.
+        const released = await slot.worker.release(job.queueId).catch(() => false);
+        slot.paused = true;
+        slot.error = err.message;
+        for (const tally of this.tallies) tally.setup_errors.push({ slot: slot.name, message: err.message });
+        events.publish({ type: "slot.error", slot: slot.name, queueId: job.queueId, message: err.message });
+        finished("UNKWN", null, `${released ? "handed back to the queue" : "nothing recorded"}, slot paused until this is fixed: ${err.message}`);
       } else if (err instanceof LeaseLost) {
         finished("UNKWN", null, "the job was taken back by the scheduler (heartbeat refused); nothing recorded");
       } else {
-        // runJob turns every job problem into a FAIL outcome, so this is a bug. The lease runs out
-        // after the ping deadline; handing the job back at once could rebuild it in a tight loop.
+        // runJob turns every other problem into FAIL or a SetupFailure, so this is a bug. The lease
+        // runs out after the ping deadline; handing the job back at once could rebuild it in a tight loop.
         finished("UNKWN", null, `internal error, nothing recorded: ${err instanceof Error ? err.message : String(err)}`);
       }
       return;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { CommandBackend } from "../../../src/backends/command.js";
 import { zstdDecompress } from "../../../src/engine/compression.js";
 import { verifyAttestation } from "../../../src/engine/evidence/index.js";
 import { claimJob, registerWorker } from "../../../src/engine/scheduler/index.js";
+import { SetupFailure } from "../../../src/engine/workers/download.js";
 import { runJob, type JobContext } from "../../../src/engine/workers/job.js";
 import { COPY_REBUILT, dispose, DISTRO, harness, isAlive, leftovers, publish, queueJob, rebuild, script, text, type Harness, type JobSpec } from "./harness.js";
 
@@ -275,11 +276,20 @@ describe("runJob", () => {
     expect(log).toContain("rebuilding zlib-1.3-1-x86_64.pkg.tar.zst");
   });
 
-  it("FAIL when the backend cannot be started", async () => {
+  it("a backend that cannot be started is a setup failure, not the package's FAIL", async () => {
     h = harness();
-    const { outcome } = await run(h, join(h.root, "no-such-backend"), simpleJob(h));
-    expect(outcome.status).toBe("FAIL");
-    expect(outcome.failReason).toMatch(/no-such-backend/);
+    const failure = run(h, join(h.root, "no-such-backend"), simpleJob(h));
+    await expect(failure).rejects.toBeInstanceOf(SetupFailure);
+    await expect(failure).rejects.toThrow(/^the command backend could not be started: cannot run .*no-such-backend/);
+    expect(leftovers(h)).toEqual([]);
+  });
+
+  it("a job directory that cannot be made is a setup failure naming the directory", async () => {
+    h = harness();
+    const tmpRoot = join(h.root, "not-a-directory");
+    writeFileSync(tmpRoot, "");
+    await expect(run(h, script(h, "backend", marker), simpleJob(h), { tmpRoot })).rejects.toThrow(`cannot create a job directory in ${tmpRoot}: ENOTDIR`);
+    expect(backendRan(h)).toBe(false);
   });
 
   it("rejects with the abort reason when aborted from outside, and leaves nothing behind", async () => {

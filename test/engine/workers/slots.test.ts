@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { zstdDecompress } from "../../../src/engine/compression.js";
@@ -215,5 +216,54 @@ describe("WorkerSlots", () => {
     const log = h.db.prepare<{ build_log: Uint8Array }>("SELECT build_log FROM build_logs").get()!;
     expect(text(zstdDecompress(log.build_log))).toContain("\n4999\n5000\n");
     slow.unsubscribe();
+  });
+
+  it("a job directory that cannot be made is our fault: the job goes back, nothing is recorded, the slot pauses and says why", async () => {
+    h = harness();
+    addJob("good", "bytes", "bytes");
+    const s = await makeSlots(COPY_REBUILT);
+    // The job root is a file now: no job directory can be made in it (root ignores permissions).
+    const tmpRoot = join(h.dataDir, "tmp");
+    rmSync(tmpRoot, { recursive: true });
+    writeFileSync(tmpRoot, "");
+
+    const summary = await s.runUntilIdle();
+    expect(summary).toMatchObject({ built: 0, fail: 0 });
+    expect(summary.setup_errors).toEqual([{ slot: "slot-1", message: expect.stringMatching(new RegExp(`^cannot create a job directory in ${tmpRoot}: ENOTDIR`)) }]);
+    expect(rebuildRows()).toEqual([]);
+    expect(queueRows()).toMatchObject([{ worker: null, started_at: null }]);
+    expect(s.info()[0]).toMatchObject({ paused: true, error: summary.setup_errors[0]!.message });
+    await delivered();
+    expect(events("slot.error")).toMatchObject([{ slot: "slot-1", message: summary.setup_errors[0]!.message }]);
+
+    // Fixed: resuming builds the job.
+    rmSync(tmpRoot);
+    mkdirSync(tmpRoot);
+    s.resume();
+    expect(await s.runUntilIdle()).toMatchObject({ built: 1, good: 1, setup_errors: [] });
+    expect(s.info()[0]).toMatchObject({ paused: false, error: null });
+  });
+
+  it("removes the job directories a killed engine left, but not those of a live one", async () => {
+    h = harness();
+    const { queueId: leasedId } = addJob("leased", "bytes");
+    const { queueId: freeId } = addJob("free", "bytes");
+    const workerId = registerWorker(h.db, { name: "other", key: "other-engine", address: "local" }, new Date());
+    h.db.prepare("UPDATE queue SET worker = ?, started_at = datetime('now'), last_ping = datetime('now') WHERE id = ?").run(workerId, leasedId);
+    const deadPid = spawnSync("true").pid!;
+    const tmpRoot = join(h.dataDir, "tmp");
+    const dir = (name: string) => {
+      mkdirSync(join(tmpRoot, name, "out"), { recursive: true });
+      writeFileSync(join(tmpRoot, name, "out", "half-built.deb"), "x");
+      return name;
+    };
+    const killed = dir(`job-${leasedId}-${deadPid}-aaaaaa`);
+    const notLeased = dir(`job-${freeId}-${process.pid}-bbbbbb`);
+    const live = dir(`job-${leasedId}-${process.pid}-cccccc`);
+    const other = dir("not-a-job-dir");
+    expect(leftovers(h).sort()).toEqual([killed, live, notLeased, other].sort());
+
+    await makeSlots(COPY_REBUILT);
+    expect(leftovers(h).sort()).toEqual([live, other].sort());
   });
 });
