@@ -3,7 +3,6 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DebianArchiveBackend } from "../../src/backends/debian-archive.js";
 import { machineDebianMirror } from "../../src/engine/apt-sources.js";
-import { findExecutable } from "../../src/backends/executables.js";
 import { UnsafeJobError } from "../../src/backends/job-checks.js";
 import { runProcess } from "../../src/backends/process-runner.js";
 import { findPublished, makeJob, removeScratchDirs, runOptions, scratch } from "./debian-archive-helpers.js";
@@ -41,11 +40,11 @@ describe("DebianArchiveBackend.unavailableReason", () => {
     );
   });
 
-  it.runIf(findExecutable("dpkg-buildpackage") !== null)("names a missing keyring", async () => {
+  it("names a missing keyring", async () => {
     expect(await new DebianArchiveBackend({ host_build: true, keyring: "/nonexistent/keyring.gpg" }).unavailableReason()).toBe("keyring /nonexistent/keyring.gpg is missing");
   });
 
-  it.runIf(process.getuid?.() === 0 && findExecutable("mmdebstrap") !== null)("is available for chroot builds as root with mmdebstrap", async () => {
+  it.runIf(process.getuid?.() === 0)("is available for chroot builds as root with mmdebstrap", async () => {
     expect(await new DebianArchiveBackend({}).unavailableReason()).toBeNull();
   });
 });

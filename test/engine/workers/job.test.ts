@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,15 +13,6 @@ import { runJob, type JobContext } from "../../../src/engine/workers/job.js";
 import { COPY_REBUILT, dispose, DISTRO, harness, isAlive, leftovers, publish, queueJob, rebuild, script, text, type Harness, type JobSpec } from "./harness.js";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-const hasDiffoscope = (() => {
-  try {
-    execFileSync("diffoscope", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** Claims the queued job as a worker would and runs it with the `command` backend `scriptPath`. */
 async function run(h: Harness, scriptPath: string, spec: JobSpec, overrides: Partial<JobContext> = {}) {
   queueJob(h.db, spec);
@@ -53,6 +43,12 @@ function simpleJob(h: Harness, content = "published bytes\n", extra: Partial<Job
     inputUrl: publish(h, "hello_1.0_amd64.buildinfo", "Source: hello\n"),
     artifacts: [{ name: "hello", url: publish(h, "hello_1.0_amd64.deb", content), ...extra }],
   };
+}
+
+/** `notes.txt` published with one line and rebuilt with another. */
+function differingNotes(h: Harness): JobSpec {
+  rebuild(h, "notes.txt", "line one\nrebuilt line\n");
+  return { name: "notes", inputUrl: publish(h, "notes.buildinfo", "x"), artifacts: [{ name: "notes", url: publish(h, "notes.txt", "line one\npublished line\n") }] };
 }
 
 const marker = 'touch "$MARKS/backend-ran"';
@@ -87,22 +83,31 @@ describe("runJob", () => {
 
   it("BAD with a diffoscope report when the rebuilt file differs", async () => {
     h = harness();
-    rebuild(h, "notes.txt", "line one\nrebuilt line\n");
-    const spec: JobSpec = { name: "notes", inputUrl: publish(h, "notes.buildinfo", "x"), artifacts: [{ name: "notes", url: publish(h, "notes.txt", "line one\npublished line\n") }] };
-    const { outcome, log } = await run(h, script(h, "backend", COPY_REBUILT), spec);
+    const { outcome } = await run(h, script(h, "backend", COPY_REBUILT), differingNotes(h));
 
     expect(outcome.status).toBe("BAD");
     expect(outcome.failReason).toBeNull();
     const [artifact] = outcome.artifacts;
     expect(artifact).toMatchObject({ name: "notes", status: "BAD", attestation: null });
-    if (hasDiffoscope) {
-      const report = text(zstdDecompress(artifact!.diffoscope!));
-      expect(report).toContain("-published line");
-      expect(report).toContain("+rebuilt line");
-    } else {
-      expect(artifact!.diffoscope).toBeNull();
-      expect(artifact!.note).toMatch(/diffoscope failed/);
+    const report = text(zstdDecompress(artifact!.diffoscope!));
+    expect(report).toContain("-published line");
+    expect(report).toContain("+rebuilt line");
+  });
+
+  it("BAD with a note and no report, not a FAIL, when diffoscope cannot run", async () => {
+    h = harness();
+    const spec = differingNotes(h);
+    const machinePath = process.env.PATH;
+    // diffoscope is looked up on the engine's PATH; the backend keeps the machine's.
+    process.env.PATH = h.root;
+    try {
+      const { outcome, log } = await run(h, script(h, "backend", COPY_REBUILT), spec, { env: { PATH: machinePath, REBUILD_FROM: h.rebuilt, MARKS: h.marks } });
+      expect(outcome.status).toBe("BAD");
+      expect(outcome.artifacts[0]).toMatchObject({ status: "BAD", diffoscope: null });
+      expect(outcome.artifacts[0]!.note).toMatch(/diffoscope failed/);
       expect(log).toMatch(/rebuilderd: diffoscope failed for "notes.txt"/);
+    } finally {
+      process.env.PATH = machinePath;
     }
   });
 
