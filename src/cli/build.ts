@@ -1,12 +1,7 @@
 /** `rebuilder build`: the local worker slots in the foreground, until idle or until stopped. */
 import type { Command } from "commander";
-import type { RunSummary } from "../engine/workers/index.js";
 import { CliContext, warn } from "./context.js";
-import { safe } from "./terminal.js";
-
-function summaryLine(s: RunSummary): string {
-  return `built ${s.built}: ${s.good} GOOD, ${s.bad} BAD, ${s.fail} FAIL, took ${s.took_s.toFixed(1)}s`;
-}
+import { printJobEvents, summaryLine, withStopSignals } from "./slot-run.js";
 
 export function registerBuildCommand(program: Command): void {
   program
@@ -24,27 +19,12 @@ export function registerBuildCommand(program: Command): void {
       if (o.slots) config.slots.count = o.slots;
       const engine = await ctx.engine({ warn });
       const { slots } = engine;
-      engine.events.subscribe((e) => {
-        if (e.type === "job.started") process.stderr.write(safe(`[${e.slot}] building ${e.name} ${e.version} (${e.architecture}, ${e.backend})\n`));
-        if (e.type === "job.finished") process.stderr.write(safe(`[${e.slot}] ${e.status} ${e.name} ${e.version}${e.reason ? `: ${e.reason}` : ""}\n`));
-      });
-      let signals = 0;
-      let stopRequested!: (stopping: Promise<void>) => void;
-      const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
-      const onSignal = () => {
-        signals++;
-        process.stderr.write(signals === 1 ? "rebuilder: finishing running builds (Ctrl-C again to hand them back)\n" : "rebuilder: handing running builds back to the queue\n");
-        // The first stop() settles once every slot has stopped; a second one only aborts the builds.
-        stopRequested(slots.stop({ handBack: signals > 1 }));
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      printJobEvents(engine.events);
+      const say = { finishing: "finishing running builds (Ctrl-C again to hand them back)", stopping: "handing running builds back to the queue" };
       try {
-        const summary = o.untilIdle ? await slots.runUntilIdle() : await slots.runUntilStopped(stopped);
+        const summary = await withStopSignals(slots, say, (stopped) => (o.untilIdle ? slots.runUntilIdle() : slots.runUntilStopped(stopped)));
         process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
       } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
         await engine.close();
         ctx.close();
       }

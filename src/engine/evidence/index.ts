@@ -12,6 +12,7 @@ export {
   keyIdOf,
   verifySignature,
   SigningKeyError,
+  type KeyFileFormat,
   type SigningKey,
 } from "./signing-key.js";
 export { canonicalJson, signingMessage, CanonicalJsonError } from "./canonical-json.js";

@@ -101,17 +101,20 @@ export function verifySignature(publicKey: Uint8Array, message: Uint8Array, sign
   return signature.length === 64 && verify(null, message, key, signature);
 }
 
+/** "pem": the daemon's PEM file (rebuilderd.sign.key); "der": the raw DER rebuilderd-worker keeps in rebuilder.v2.key. */
+export type KeyFileFormat = "pem" | "der";
+
 /**
  * Loads the key at `path`, creating it (0600) when the file does not exist. `warn` hears about a
  * key file whose permissions had to be tightened.
  */
-export function loadOrCreateSigningKey(path: string, warn: (message: string) => void = () => {}): SigningKey {
+export function loadOrCreateSigningKey(path: string, warn: (message: string) => void = () => {}, format: KeyFileFormat = "pem"): SigningKey {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO planted at the path must not hang the start-up.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return createKeyFile(path, warn);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return createKeyFile(path, warn, format);
     throw new SigningKeyError(`cannot open signing key ${path}: ${(err as Error).message}`);
   }
   try {
@@ -119,9 +122,9 @@ export function loadOrCreateSigningKey(path: string, warn: (message: string) => 
     if (!st.isFile()) throw new SigningKeyError(`signing key ${path} is not a regular file`);
     if (st.size > MAX_KEY_FILE_BYTES) throw new SigningKeyError(`signing key ${path} is ${st.size} bytes, too large for a key file`);
     if ((st.mode & 0o077) !== 0) tighten(fd, path, st.mode, warn);
-    const text = readFileSync(fd, "utf8");
+    const bytes = readFileSync(fd);
     const what = `signing key ${path}`;
-    return signingKeyFromPkcs8(unpem(text, "PRIVATE KEY", what), what);
+    return signingKeyFromPkcs8(format === "pem" ? unpem(bytes.toString("utf8"), "PRIVATE KEY", what) : bytes, what);
   } finally {
     closeSync(fd);
   }
@@ -141,7 +144,7 @@ function tighten(fd: number, path: string, mode: number, warn: (message: string)
  * Writes a new key to a private temporary file and hard-links it into place: the key file either
  * does not exist or is complete, and a key another process created meanwhile is never replaced.
  */
-function createKeyFile(path: string, warn: (message: string) => void): SigningKey {
+function createKeyFile(path: string, warn: (message: string) => void, format: KeyFileFormat): SigningKey {
   const key = signingKeyFromSeed(randomBytes(SEED_BYTES));
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   let linked = false;
@@ -150,7 +153,7 @@ function createKeyFile(path: string, warn: (message: string) => void): SigningKe
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
       fchmodSync(fd, 0o600);
-      writeFileSync(fd, privateKeyPem(key));
+      writeFileSync(fd, format === "pem" ? privateKeyPem(key) : pkcs8V2Der(key));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -162,7 +165,7 @@ function createKeyFile(path: string, warn: (message: string) => void): SigningKe
   } finally {
     rmSync(tmp, { force: true });
   }
-  return linked ? key : loadOrCreateSigningKey(path, warn);
+  return linked ? key : loadOrCreateSigningKey(path, warn, format);
 }
 
 function pem(label: string, der: Uint8Array): string {

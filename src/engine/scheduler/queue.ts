@@ -25,7 +25,8 @@ export interface ClaimedArtifact {
 
 export interface ClaimedJob {
   queueId: number;
-  buildInputId: number;
+  /** null for a job popped from a remote server, which does not say. */
+  buildInputId: number | null;
   name: string;
   version: string;
   distribution: string;
