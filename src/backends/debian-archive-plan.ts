@@ -4,7 +4,7 @@
  * from, and how dpkg-buildpackage is asked to build. Everything here is checked against Debian
  * Policy before any file is written or any program started.
  */
-import { ARCHITECTURE, PACKAGE_NAME as SOURCE_NAME, VERSION } from "../sync/debian/policy.js";
+import { ARCHITECTURE, PACKAGE_NAME as SOURCE_NAME, VERSION } from "../engine/debian-names.js";
 import type { BackendJob, BackendSettings } from "./backend.js";
 import { UnsafeJobError } from "./job-checks.js";
 import { BackendConfigError, stringListSetting, stringSetting } from "./settings.js";

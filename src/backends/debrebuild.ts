@@ -10,7 +10,7 @@
  *      -- <buildinfo>` with TMPDIR=/var/tmp (builds need disk, not RAM).
  * The mirror is configuration; nothing here names a host.
  */
-import { PACKAGE_NAME as SOURCE_NAME, VERSION } from "../sync/debian/policy.js";
+import { PACKAGE_NAME as SOURCE_NAME, VERSION } from "../engine/debian-names.js";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Backend, BackendJob, BackendResult, BackendRunOptions, BackendSettings } from "./backend.js";

@@ -1,19 +1,10 @@
 /**
- * Debian Policy's syntax for the index values that end up in URLs, file names and the store.
- * Anything else (`../../x`, `$(touch /tmp/p)`, control characters) refuses the whole index.
+ * Debian Policy's syntax for the index values that end up in URLs, file names and the store
+ * (names, versions and architectures in engine/debian-names.ts). Anything else (`../../x`,
+ * `$(touch /tmp/p)`, control characters) refuses the whole index.
  */
+import { ARCHITECTURE, PACKAGE_NAME, VERSION } from "../../engine/debian-names.js";
 import { IndexError } from "../report.js";
-
-/** Policy 5.6.1 / 5.6.7: lower-case alphanumerics and + - ., at least two characters. */
-export const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-
-/**
- * Policy 5.6.12: [epoch:]upstream[-revision]; alphanumerics and . + ~ -. Upstream "should"
- * start with a digit; a letter is tolerated as dpkg does.
- */
-export const VERSION = /^(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*$/;
-
-export const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 
 /** A relative pool path such as pool/main/h/hello/hello_2.10-3_amd64.deb. */
 const POOL_PATH = /^[A-Za-z0-9][A-Za-z0-9._+~-]*(?:\/[A-Za-z0-9._+~-]+)*$/;
