@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../../src/engine/store/index.js";
+import { CorruptStoreError, openStore } from "../../src/engine/store/index.js";
 import { openDatabase } from "../../src/engine/store/sqlite.js";
 import { migrate, SCHEMA_VERSION } from "../../src/engine/store/migrate.js";
 
@@ -32,6 +32,31 @@ describe("store", () => {
     db.prepare("INSERT INTO schema_migrations VALUES (9999, 'future', datetime('now'))").run();
     db.close();
     expect(() => openStore(dir)).toThrow(/newer than this rebuilder/);
+  });
+
+  it("names a store file that is not a database, says what to do, and leaves it untouched", () => {
+    const dir = tempDir();
+    const path = join(dir, "rebuilder.db");
+    const garbage = Buffer.from("these are not the bytes of a SQLite database\n".repeat(100));
+    writeFileSync(path, garbage);
+    expect(() => openStore(dir)).toThrow(CorruptStoreError);
+    expect(() => openStore(dir)).toThrow(`the store ${path} cannot be read (file is not a database); it was left untouched. Restore it from a backup, or move it aside`);
+    expect(readFileSync(path)).toEqual(garbage);
+    expect(readdirSync(dir)).toEqual(["rebuilder.db"]);
+  });
+
+  it("names a damaged store file", () => {
+    const dir = tempDir();
+    const db = openStore(dir);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); // everything in the main file, as after a clean shutdown
+    db.close();
+    const path = join(dir, "rebuilder.db");
+    const damaged = readFileSync(path);
+    // Keep SQLite's 100-byte file header, overwrite the rest of the first page (the schema's b-tree).
+    damaged.fill(0xa5, 100, 4096);
+    writeFileSync(path, damaged);
+    expect(() => openStore(dir)).toThrow(new RegExp(`^the store ${path} cannot be read \\(.*malformed.*\\); it was left untouched`));
+    expect(readFileSync(path)).toEqual(damaged);
   });
 
   it("rolls a failed transaction back completely", () => {
@@ -68,11 +93,5 @@ describe("store", () => {
     insert.run();
     expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM binary_packages").get()?.n).toBe(1);
     db.close();
-  });
-
-  it("gives a clear error for a file that is not a database", () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, "rebuilder.db"), "this is not sqlite".repeat(100));
-    expect(() => openStore(dir)).toThrow(/not a database|file is (encrypted|not a database)/i);
   });
 });

@@ -111,13 +111,19 @@ function normalise(params: unknown[]): unknown[] {
 
 export function openDatabase(path: string): Database {
   const driver = openDriver(path);
-  driver.exec("PRAGMA journal_mode = WAL");
-  driver.exec("PRAGMA synchronous = NORMAL");
-  driver.exec("PRAGMA foreign_keys = ON");
-  driver.exec("PRAGMA busy_timeout = 10000");
-  // A sync writes tens of thousands of rows in one transaction; a 64 MiB page cache keeps it off the disk until commit.
-  driver.exec("PRAGMA cache_size = -65536");
-  driver.exec("PRAGMA temp_store = MEMORY");
+  try {
+    driver.exec("PRAGMA journal_mode = WAL");
+    driver.exec("PRAGMA synchronous = NORMAL");
+    driver.exec("PRAGMA foreign_keys = ON");
+    driver.exec("PRAGMA busy_timeout = 10000");
+    // A sync writes tens of thousands of rows in one transaction; a 64 MiB page cache keeps it off the disk until commit.
+    driver.exec("PRAGMA cache_size = -65536");
+    driver.exec("PRAGMA temp_store = MEMORY");
+  } catch (err) {
+    // A file that is not a database fails here, at the first read.
+    driver.close();
+    throw err;
+  }
   let depth = 0;
   const cache = new Map<string, Statement<never>>();
   const db: Database = {
