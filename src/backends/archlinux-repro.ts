@@ -20,10 +20,14 @@ export class ArchlinuxReproBackend implements Backend {
     this.repro = stringSetting(settings, "path", "archlinux-repro");
   }
 
+  requiredTools(): string[] {
+    // repro re-executes itself through sudo when it is not root.
+    return [this.repro, "systemd-nspawn", ...(process.getuid?.() === 0 ? [] : ["sudo"])];
+  }
+
   async unavailableReason(): Promise<string | null> {
     const missing = missingTools([this.repro, "systemd-nspawn"]);
     if (missing !== null) return missing;
-    // repro re-executes itself through sudo when it is not root.
     if (process.getuid?.() !== 0 && findExecutable("sudo") === null) return "archlinux-repro needs root, or sudo to become root";
     return null;
   }

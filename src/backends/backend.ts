@@ -52,6 +52,8 @@ export interface Backend {
   readonly needsInput: boolean;
   /** Null when the backend can run on this machine, else a short reason (tool missing, not root, …). */
   unavailableReason(): Promise<string | null>;
+  /** The programs it runs, as configured (names looked up in PATH, or paths); `doctor` checks each. */
+  requiredTools(): string[];
   run(job: BackendJob, options: BackendRunOptions): Promise<BackendResult>;
 }
 

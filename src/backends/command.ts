@@ -42,6 +42,10 @@ export class CommandBackend implements Backend {
     this.script = script;
   }
 
+  requiredTools(): string[] {
+    return [this.script];
+  }
+
   async unavailableReason(): Promise<string | null> {
     return findExecutable(this.script) === null ? `backend script ${this.script} is missing or not executable` : null;
   }

@@ -43,6 +43,7 @@ import {
 import { collectBuildResults } from "./debian-archive-results.js";
 import { withBuildUmask } from "./debian-archive-umask.js";
 import { findExecutable, missingTools } from "./executables.js";
+import { installHint } from "./tool-packages.js";
 import { checkJob } from "./job-checks.js";
 import { StepRunner, type Step } from "./step-runner.js";
 
@@ -77,11 +78,15 @@ export class DebianArchiveBackend implements Backend {
     this.settings = parseSettings(settings);
   }
 
+  requiredTools(): string[] {
+    return this.settings.hostBuild ? HOST_TOOLS : CHROOT_TOOLS;
+  }
+
   async unavailableReason(): Promise<string | null> {
     if (!this.settings.hostBuild && findExecutable("mmdebstrap") === null) {
-      return "chroot builds need mmdebstrap; install it, or set host_build = true to build on this machine";
+      return `chroot builds need mmdebstrap; install it (${installHint(["mmdebstrap"])}), or set host_build = true to build on this machine`;
     }
-    const missing = missingTools(this.settings.hostBuild ? HOST_TOOLS : CHROOT_TOOLS);
+    const missing = missingTools(this.requiredTools());
     if (missing !== null) return missing;
     if (!this.settings.hostBuild && process.getuid?.() !== 0) {
       return "chroot builds need root (mmdebstrap, chroot); run as root, or set host_build = true to build on this machine";

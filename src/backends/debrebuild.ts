@@ -132,9 +132,13 @@ export class DebrebuildBackend implements Backend {
           };
   }
 
+  requiredTools(): string[] {
+    return [this.debrebuild, ...BUILD_TOOLS];
+  }
+
   async unavailableReason(): Promise<string | null> {
     if (this.sources === null) return NO_MIRROR;
-    const missing = missingTools([this.debrebuild, ...BUILD_TOOLS]);
+    const missing = missingTools(this.requiredTools());
     if (missing !== null) return missing;
     try {
       await stat(this.sources.keyring);

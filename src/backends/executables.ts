@@ -1,6 +1,7 @@
 /** Finding a tool the way execvp does, so unavailableReason() can name what is missing. */
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { installHint } from "./tool-packages.js";
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -22,8 +23,10 @@ export function findExecutable(command: string, pathVariable: string = process.e
   return null;
 }
 
-/** A reason naming every tool of `commands` that cannot be found, or null when all are there. */
+/** A reason naming every tool of `commands` that cannot be found and how to install them, or null when all are there. */
 export function missingTools(commands: string[], pathVariable?: string): string | null {
   const missing = commands.filter((command) => findExecutable(command, pathVariable) === null);
-  return missing.length === 0 ? null : `missing tool${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`;
+  if (missing.length === 0) return null;
+  const hint = installHint(missing);
+  return `missing tool${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}${hint ? `; install with ${hint}` : ""}`;
 }

@@ -62,11 +62,15 @@ export class TailsBackend implements Backend {
     this.signingKey = stringSetting(settings, "signing_key");
   }
 
+  requiredTools(): string[] {
+    return [this.rake, ...TOOLS];
+  }
+
   async unavailableReason(): Promise<string | null> {
     if (!existsSync("/dev/kvm")) return "no /dev/kvm: building Tails needs KVM";
     if (this.signingKey === undefined) return NO_SIGNING_KEY;
     if (!existsSync(this.signingKey)) return `signing key ${this.signingKey} is missing`;
-    return missingTools([this.rake, ...TOOLS]);
+    return missingTools(this.requiredTools());
   }
 
   async run(job: BackendJob, options: BackendRunOptions): Promise<BackendResult> {

@@ -149,10 +149,12 @@ describe("archlinux-repro availability", () => {
 
   it("names what is missing: the tool, then systemd-nspawn", async () => {
     process.env.PATH = tempDir();
-    expect(await new ArchlinuxReproBackend({}).unavailableReason()).toBe("missing tools: archlinux-repro, systemd-nspawn");
+    expect(await new ArchlinuxReproBackend({}).unavailableReason()).toBe(
+      "missing tools: archlinux-repro, systemd-nspawn; install with apt-get install systemd-container (Debian), pacman -S archlinux-repro systemd (Arch)",
+    );
     const bin = fakeBin("archlinux-repro");
     process.env.PATH = bin;
-    expect(await new ArchlinuxReproBackend({}).unavailableReason()).toBe("missing tool: systemd-nspawn");
+    expect(await new ArchlinuxReproBackend({}).unavailableReason()).toBe("missing tool: systemd-nspawn; install with apt-get install systemd-container (Debian), pacman -S systemd (Arch)");
     writeFileSync(join(bin, "systemd-nspawn"), "#!/bin/sh\n");
     chmodSync(join(bin, "systemd-nspawn"), 0o755);
     // Root needs no sudo; anyone else needs sudo, which this PATH does not have.
@@ -162,6 +164,8 @@ describe("archlinux-repro availability", () => {
 
   it("uses the configured path", async () => {
     process.env.PATH = tempDir();
-    expect(await new ArchlinuxReproBackend({ path: "/opt/repro/bin/repro" }).unavailableReason()).toBe("missing tools: /opt/repro/bin/repro, systemd-nspawn");
+    expect(await new ArchlinuxReproBackend({ path: "/opt/repro/bin/repro" }).unavailableReason()).toBe(
+      "missing tools: /opt/repro/bin/repro, systemd-nspawn; install with apt-get install systemd-container (Debian), pacman -S systemd (Arch)",
+    );
   });
 });

@@ -36,7 +36,7 @@ describe("DebianArchiveBackend.unavailableReason", () => {
   it("names the missing tools of a host build", async () => {
     process.env.PATH = scratch();
     expect(await new DebianArchiveBackend({ host_build: true }).unavailableReason()).toBe(
-      "missing tools: apt-get, dpkg, dpkg-source, dpkg-checkbuilddeps, dpkg-parsechangelog, dpkg-buildpackage",
+      "missing tools: apt-get, dpkg, dpkg-source, dpkg-checkbuilddeps, dpkg-parsechangelog, dpkg-buildpackage; install with apt-get install apt dpkg dpkg-dev (Debian), pacman -S apt dpkg (Arch)",
     );
   });
 

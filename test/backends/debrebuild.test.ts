@@ -207,7 +207,9 @@ describe("debrebuild availability", () => {
     expect(await new DebrebuildBackend({}).unavailableReason()).toMatch(/needs `mirror`/);
     await expect(new DebrebuildBackend({}).run({ ...makeJob(), inputPath: "/tmp/hello_1.0_amd64.buildinfo" }, runOptions({}))).rejects.toThrow(/needs `mirror`/);
     process.env.PATH = fakeBin("apt-get", "debrebuild");
-    expect(await new DebrebuildBackend({ mirror: "https://mirror.example/debian" }).unavailableReason()).toBe("missing tools: dcmd, nice, sbuild, mmdebstrap, newuidmap");
+    expect(await new DebrebuildBackend({ mirror: "https://mirror.example/debian" }).unavailableReason()).toBe(
+      "missing tools: dcmd, nice, sbuild, mmdebstrap, newuidmap; install with apt-get install devscripts coreutils sbuild mmdebstrap uidmap (Debian), pacman -S coreutils mmdebstrap shadow (Arch)",
+    );
   });
 });
 

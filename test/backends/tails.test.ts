@@ -183,7 +183,7 @@ describe("tails availability", () => {
     const key = signingKey("Tails developers").publicKey;
     const bin = fakeBin("rake", "virsh");
     process.env.PATH = `${bin}:${savedPath}`;
-    expect(await new TailsBackend({ signing_key: key }).unavailableReason()).toBe("missing tool: vagrant");
+    expect(await new TailsBackend({ signing_key: key }).unavailableReason()).toBe("missing tool: vagrant; install with apt-get install vagrant (Debian), pacman -S vagrant (Arch)");
     writeFileSync(join(bin, "vagrant"), "#!/bin/sh\n");
     chmodSync(join(bin, "vagrant"), 0o755);
     expect(await new TailsBackend({ signing_key: key }).unavailableReason()).toBeNull();
