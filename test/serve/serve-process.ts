@@ -1,0 +1,144 @@
+/**
+ * `rebuilder serve` as a real child process on a loopback port, run the way test/cli/fixture.ts
+ * runs the CLI, plus what the resilience tests check on its store: integrity and a digest of
+ * every table.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { request } from "undici";
+import { cli } from "../cli/fixture.js";
+
+/** Polls `check` until it returns a value other than undefined, at most `seconds`; fails naming `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, seconds = 60, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+}
+
+export interface ServeOptions {
+  dataDir: string;
+  config: string;
+  /** Extra arguments after `serve`, e.g. ["--slots", "0"]. */
+  args?: string[];
+}
+
+export interface Served {
+  url: string;
+  child: ChildProcess;
+  /** The admin cookie the server wrote (REBUILDERD_COOKIE_PATH points into the data directory's parent). */
+  cookie: () => Promise<string>;
+  output: () => { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+  /** `kill -9`, then waits for the exit. */
+  killHard: () => Promise<void>;
+  /** SIGTERM, then waits for the exit. */
+  stop: () => Promise<number | null>;
+}
+
+/** The environment every served process gets: its cookie and XDG homes inside the test's directory, never the user's. */
+export function serveEnv(root: string): NodeJS.ProcessEnv {
+  const home = join(root, "home");
+  mkdirSync(home, { recursive: true });
+  return {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_DATA_HOME: join(home, ".local/share"),
+    REBUILDERD_COOKIE_PATH: join(root, "auth-cookie"),
+  };
+}
+
+/** Starts `rebuilder serve` on a port the kernel picks (read from its "listening on" line) and resolves once `/api/v1/meta/distributions` answers 200. */
+export async function startServe(opts: ServeOptions): Promise<Served> {
+  const root = join(opts.dataDir, "..");
+  const child = spawn(process.execPath, [cli, "--data-dir", opts.dataDir, "-c", opts.config, "serve", "--bind", "127.0.0.1:0", ...(opts.args ?? [])], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: serveEnv(root),
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const url = await waitFor("rebuilder serve's listening line", () => {
+    if (gone) throw new Error(`serve exited: ${stderr}`);
+    return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+  });
+  await waitFor(`rebuilder serve on ${url}`, async () => {
+    if (gone) throw new Error(`serve exited: ${stderr}`);
+    const r = await request(`${url}/api/v1/meta/distributions`).catch(() => undefined);
+    await r?.body.dump();
+    return r?.statusCode === 200 ? true : undefined;
+  });
+  return {
+    url,
+    child,
+    cookie: async () => (await readFile(join(root, "auth-cookie"), "utf8")).trim(),
+    output: () => ({ stdout, stderr }),
+    exited,
+    killHard: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+type BetterSqlite = typeof import("better-sqlite3");
+const Sqlite = createRequire(import.meta.url)("better-sqlite3") as BetterSqlite;
+
+/** Opens the store file itself (not through the engine), so a check sees exactly what is on disk. */
+export function openDb(dataDir: string, readonly = true) {
+  return new Sqlite(join(dataDir, "rebuilder.db"), { readonly, fileMustExist: true });
+}
+
+/** `PRAGMA integrity_check` and `foreign_key_check` of the store file, after a crash (opens read-write so the WAL is recovered). */
+export function integrity(dataDir: string): { integrity: string; foreignKeyErrors: number } {
+  const db = openDb(dataDir, false);
+  try {
+    const integrity = (db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[]).map((r) => r.integrity_check).join("\n");
+    return { integrity, foreignKeyErrors: db.prepare("PRAGMA foreign_key_check").all().length };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A SHA-256 over every row of every table, in rowid order. A worker's own liveness columns
+ * (last_ping, online, status) are left out: every authenticated worker request refreshes them
+ * before its body is read, as in rebuilderd.
+ */
+export function storeDigest(dataDir: string): string {
+  const db = openDb(dataDir);
+  try {
+    const hash = createHash("sha256");
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
+    for (const { name } of tables) {
+      const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[])
+        .map((c) => c.name)
+        .filter((c) => name !== "workers" || !["last_ping", "online", "status"].includes(c));
+      // Ordered by every column: deterministic for rowid and WITHOUT ROWID tables alike.
+      const order = columns.map((_, i) => i + 1).join(", ");
+      hash.update(`\u0000${name}\u0000`);
+      for (const row of db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM "${name}" ORDER BY ${order}`).raw().iterate()) {
+        hash.update(JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? v.toString("hex") : v)));
+      }
+    }
+    return hash.digest("hex");
+  } finally {
+    db.close();
+  }
+}
