@@ -6,6 +6,7 @@ import { registerPkgsList } from "./pkgs.js";
 import { registerQueueCommands } from "./queue.js";
 import { registerBuildCommand } from "./build.js";
 import { registerStatusCommand } from "./status.js";
+import { registerServeCommand } from "./serve.js";
 import { safe } from "./terminal.js";
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerQueueCommands(program);
   registerBuildCommand(program);
   registerStatusCommand(program);
+  registerServeCommand(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of pkgs.commands) c.exitOverride();
   return program;

@@ -46,6 +46,8 @@ export interface EngineConfig {
   /** `[backend."<distro>"]`: `kind` and `path` are checked here, the rest by the backend of that kind. */
   backends: Record<string, BackendSettings>;
   slots: { count: number };
+  /** Ours: `[sync]`, the periodic re-sync `serve` runs; absent when the section is. */
+  sync?: SyncScheduleConfig;
   /** rebuilderd-worker.conf top level: the server a `rebuilder worker` connects to. */
   endpoint?: string;
   signup_secret?: string;
@@ -87,6 +89,8 @@ interface KindTypes {
   positive: number;
   strings: string[];
   table: Record<string, unknown>;
+  /** Seconds: an integer, or a string such as "90s", "30m", "6h", "1d". */
+  duration: number;
 }
 type Kind = keyof KindTypes;
 type Spec = Record<string, Kind>;
@@ -106,6 +110,7 @@ const TOP = {
   diffoscope: "table",
   backend: "table",
   slots: "table",
+  sync: "table",
 } as const satisfies Spec;
 const HTTP = {
   bind_addr: "string",
@@ -134,6 +139,20 @@ const BACKEND = {
   signing_key: "string",
 } as const satisfies Spec;
 const SLOTS = { count: "positive" } as const satisfies Spec;
+const SYNC = { profiles: "strings", interval: "duration", config: "string" } as const satisfies Spec;
+
+/** `[sync]`: which profiles of which sync config to re-sync, and how often. */
+export interface SyncScheduleConfig {
+  /** Empty: every profile of the sync config. */
+  profiles: string[];
+  /** Seconds between the start of one sync of a profile and the next. */
+  interval: number;
+  /** Sync config file (rebuilderd-sync.conf form); default: the CLI's default sync config. */
+  config?: string;
+}
+
+const DEFAULT_SYNC_INTERVAL = 6 * 3600;
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 const EXPECTED: Record<Kind, string> = {
   string: "a string",
@@ -142,6 +161,7 @@ const EXPECTED: Record<Kind, string> = {
   positive: "an integer of at least 1",
   strings: "an array of strings",
   table: "a table",
+  duration: 'a number of seconds or a duration such as "30m", "6h" or "1d"',
 };
 
 /** Keys are shown the way TOML would need them written; quoting also neutralises control characters. */
@@ -177,6 +197,12 @@ function convert(value: unknown, kind: Kind): unknown {
       return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
     case "table":
       return isTable(value) ? value : undefined;
+    case "duration": {
+      if (typeof value === "bigint") return convert(value, "positive");
+      const m = typeof value === "string" ? /^\s*(\d+)\s*([smhd])\s*$/.exec(value) : null;
+      const seconds = m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : 0;
+      return seconds >= 1 && Number.isSafeInteger(seconds) ? seconds : undefined;
+    }
   }
 }
 
@@ -232,6 +258,7 @@ export function parseEngineConfig(text: string, file: string): { config: EngineC
   const build = r.read(top.build ?? {}, "[build]", BUILD);
   const diffoscope = r.read(top.diffoscope ?? {}, "[diffoscope]", DIFFOSCOPE);
   const slots = r.read(top.slots ?? {}, "[slots]", SLOTS);
+  const sync = top.sync && r.read(top.sync, "[sync]", SYNC);
 
   const d = defaultEngineConfig();
   // [schedule] retry_delay_base / max_retries (rebuilderd's keys) apply to both; [schedule.bad|fail] override.
@@ -249,6 +276,7 @@ export function parseEngineConfig(text: string, file: string): { config: EngineC
     diffoscope: { ...d.diffoscope, ...diffoscope },
     backends: r.readNamed(top.backend, "backend", BACKEND),
     slots: { ...d.slots, ...slots },
+    ...(sync ? { sync: { profiles: sync.profiles ?? [], interval: sync.interval ?? DEFAULT_SYNC_INTERVAL, ...defined({ config: sync.config }) } } : {}),
   };
   return { config, warnings: r.warnings };
 }
@@ -300,5 +328,6 @@ export function loadEngineConfig(path: string | undefined): { config: EngineConf
   }
   const parsed = parseEngineConfig(text, file);
   resolveBackendPaths(parsed.config.backends, dirname(file));
+  if (parsed.config.sync?.config) parsed.config.sync.config = resolve(dirname(file), parsed.config.sync.config);
   return { ...parsed, path: file };
 }

@@ -9,6 +9,7 @@ import type { EngineConfig } from "./config.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./evidence/index.js";
 import { EventBus } from "./events.js";
 import { openStore, type Database } from "./store/index.js";
+import { SyncSchedule } from "./sync-schedule.js";
 import { WorkerSlots, type CreateBackend } from "./workers/index.js";
 
 export interface EngineOptions {
@@ -38,6 +39,8 @@ export class Engine {
     readonly signingKey: SigningKey,
     readonly events: EventBus,
     readonly slots: WorkerSlots,
+    /** The periodic sync of `[sync]`; started by the faces that run for long (`serve`). */
+    readonly sync: SyncSchedule,
   ) {}
 
   /** Opens the store (migrating it), loads or creates the signing key and registers the slots. */
@@ -56,7 +59,8 @@ export class Engine {
         ...(opts.echoOutput !== undefined ? { echoOutput: opts.echoOutput } : {}),
         ...(opts.env ? { env: opts.env } : {}),
       });
-      return new Engine(opts.dataDir, opts.config, db, signingKey, events, slots);
+      const sync = new SyncSchedule({ db, dataDir: opts.dataDir, config: opts.config, events, onSynced: () => slots.wake(), ...(opts.warn ? { warn: opts.warn } : {}) });
+      return new Engine(opts.dataDir, opts.config, db, signingKey, events, slots, sync);
     } catch (err) {
       db.close();
       throw err;
@@ -68,7 +72,7 @@ export class Engine {
    * Safe to call twice: a second Ctrl-C may only want to turn finishing into handing back.
    */
   async close({ handBack = false }: { handBack?: boolean } = {}): Promise<void> {
-    await this.slots.stop({ handBack });
+    await Promise.all([this.sync.stop({ wait: !handBack }), this.slots.stop({ handBack })]);
     if (this.closed) return;
     this.closed = true;
     this.db.close();

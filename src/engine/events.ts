@@ -13,7 +13,7 @@ export type EngineEvent =
   | { type: "slot.state"; slot: string; state: "idle" | "busy" | "paused" | "stopped"; queueId?: number }
   /** A slot paused itself after a setup failure; its job went back to the queue. */
   | { type: "slot.error"; slot: string; queueId: number; message: string }
-  | { type: "sync.progress"; profile: string; kind: "fetch" | "parse"; detail: string; bytes?: number; packages?: number }
+  | { type: "sync.progress"; profile: string; kind: "fetch" | "parse" | "import"; detail: string; bytes?: number; packages?: number }
   | { type: "sync.finished"; profile: string; summary: Record<string, number> };
 
 export interface Subscription {

@@ -25,3 +25,14 @@ export function toWireTime(db: string | null): string | null {
 export function fromDbTime(db: string): Date {
   return new Date(db.replace(" ", "T") + "Z");
 }
+
+/**
+ * Parses the wire form (chrono NaiveDateTime: "T" separator, 1–9 fraction digits, no zone) as UTC.
+ * A zone suffix is refused, as rebuilderd refuses it. Null when the text is not in that form.
+ */
+export function parseWireTime(text: string): Date | null {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) return null;
+  const date = new Date(`${m[1]}.${(m[2] ?? "0").padEnd(3, "0").slice(0, 3)}Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

@@ -28,3 +28,18 @@ export function attestationBlob(db: Database, artifactId: number): Uint8Array | 
       .get(artifactId)?.attestation_log ?? null
   );
 }
+
+/** The stored attestation of an artifact with its row id, for co-signing it in place. */
+export function attestationRow(db: Database, artifactId: number): { id: number; blob: Uint8Array } | null {
+  const row = db
+    .prepare<{ id: number; attestation_log: Uint8Array }>(
+      "SELECT t.id, t.attestation_log FROM rebuild_artifacts a JOIN attestation_logs t ON t.id = a.attestation_log_id WHERE a.id = ?",
+    )
+    .get(artifactId);
+  return row ? { id: row.id, blob: row.attestation_log } : null;
+}
+
+/** Overwrites one attestation (shared by every friend's artifact row pointing at it). */
+export function replaceAttestation(db: Database, id: number, blob: Uint8Array): void {
+  db.prepare("UPDATE attestation_logs SET attestation_log = ? WHERE id = ?").run(blob, id);
+}

@@ -29,6 +29,8 @@ export interface BinaryPackageFilter extends OriginFilter {
   seen_only?: boolean;
   /** Our addition: the artifact's latest status; UNKWN also matches never-built. */
   status?: "GOOD" | "BAD" | "UNKWN";
+  /** One binary package, for `GET /api/v1/packages/binary/{id}`. */
+  id?: number;
 }
 
 const COLUMNS = [
@@ -56,6 +58,7 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
     .eq("bp.name = ?", filter.name)
     .eq("bp.version = ?", filter.version)
     .eq("sp.name = ?", filter.source_name)
+    .eq("bp.id = ?", filter.id)
     .eq("sp.seen_in_last_sync = ?", filter.seen_only === undefined ? undefined : filter.seen_only ? 1 : 0);
   if (filter.status === "UNKWN") where.raw("(ra.status IS NULL OR ra.status = 'UNKWN')");
   else where.eq("ra.status = ?", filter.status);
@@ -69,13 +72,44 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
     LEFT JOIN (WITH ${LATEST_REBUILDS_CTE} SELECT * FROM latest_rebuilds) lr ON lr.build_input_id = bp.build_input_id
     LEFT JOIN rebuild_artifacts ra ON ra.rebuild_id = lr.id AND ra.name = bp.name
     ${where}`;
-  const { total, records } = paginate<BinaryPackageRecord & { seen_in_last_sync: number | boolean }>(
-    db,
-    { sql, params: where.params, columns: COLUMNS },
-    page,
-  );
-  return {
-    total,
-    records: records.map((r) => ({ ...r, last_seen: toWireTime(r.last_seen)!, seen_in_last_sync: Boolean(r.seen_in_last_sync) })),
-  };
+  return withFreshness(paginate(db, { sql, params: where.params, columns: COLUMNS }, page));
+}
+
+/** SQLite's 0/1 and store timestamps → the wire's boolean and zone-less timestamp. */
+function withFreshness<R extends { last_seen: string; seen_in_last_sync: boolean }>(page: { total: number; records: R[] }): { total: number; records: R[] } {
+  return { total: page.total, records: page.records.map((r) => ({ ...r, last_seen: toWireTime(r.last_seen)!, seen_in_last_sync: Boolean(r.seen_in_last_sync) })) };
+}
+
+export interface SourcePackageRecord {
+  id: number;
+  name: string;
+  version: string;
+  distribution: string;
+  release: string | null;
+  status: "GOOD" | "BAD" | "FAIL" | "UNKWN" | null;
+  build_id: number | null;
+  last_seen: string;
+  seen_in_last_sync: boolean;
+}
+
+/** `architecture` is the build input's; `id` selects one source package (our addition, for the single look-up). */
+export interface SourcePackageFilter extends OriginFilter {
+  seen_only?: boolean;
+  id?: number;
+}
+
+const SOURCE_COLUMNS = ["id", "name", "version", "distribution", "release", "status", "build_id", "last_seen", "seen_in_last_sync"] as const;
+
+/** One row per (source package × build input), as rebuilderd (reference §3.0.3): a source built for two architectures appears twice with one id. */
+export function listSourcePackages(db: Database, filter: SourcePackageFilter, page: Page): { total: number; records: SourcePackageRecord[] } {
+  const where = new Where()
+    .buildInputOrigin(filter)
+    .eq("sp.id = ?", filter.id)
+    .eq("sp.seen_in_last_sync = ?", filter.seen_only === undefined ? undefined : filter.seen_only ? 1 : 0);
+  const sql = `SELECT sp.id, sp.name, sp.version, sp.distribution, sp.release, lr.status, lr.id AS build_id, sp.last_seen, sp.seen_in_last_sync
+    FROM source_packages sp
+    JOIN build_inputs bi ON bi.source_package_id = sp.id
+    LEFT JOIN (WITH ${LATEST_REBUILDS_CTE} SELECT * FROM latest_rebuilds) lr ON lr.build_input_id = bi.id
+    ${where}`;
+  return withFreshness(paginate(db, { sql, params: where.params, columns: SOURCE_COLUMNS }, page));
 }

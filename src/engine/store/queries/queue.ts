@@ -23,17 +23,17 @@ export interface QueuedJobRecord {
 export interface QueueFilter extends OriginFilter {
   /** Our addition: only jobs that may run now (next_retry unset or past). */
   due_at?: string;
+  /** One job by queue id. */
+  id?: number;
 }
 
 const COLUMNS = ["id", "name", "version", "distribution", "release", "architecture", "backend", "url", "next_retry", "priority", "queued_at", "started_at"] as const;
 
 export function listQueue(db: Database, filter: QueueFilter, page: Page): { total: number; records: QueuedJobRecord[] } {
   const where = new Where()
-    .origin(filter)
-    .eq("bi.architecture = ?", filter.architecture)
-    .eq("sp.name = ?", filter.name)
-    .eq("sp.version = ?", filter.version)
-    .eq("(bi.next_retry IS NULL OR bi.next_retry <= ?)", filter.due_at);
+    .buildInputOrigin(filter)
+    .eq("(bi.next_retry IS NULL OR bi.next_retry <= ?)", filter.due_at)
+    .eq("q.id = ?", filter.id);
   const sql = `SELECT q.id, sp.name, sp.version, sp.distribution, sp.release, bi.architecture, bi.backend, bi.url,
       bi.next_retry, q.priority, q.queued_at, q.started_at
     FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id

@@ -37,6 +37,11 @@ export class Where {
     return this.eq("sp.distribution = ?", filter.distribution).eq("sp.release IS ?", filter.release).eq(SOURCE_HAS_COMPONENT, filter.component);
   }
 
+  /** The listings over build inputs (queue, builds, source packages): origin, the build input's architecture, the source's name and version. */
+  buildInputOrigin(filter: OriginFilter): this {
+    return this.origin(filter).eq("bi.architecture = ?", filter.architecture).eq("sp.name = ?", filter.name).eq("sp.version = ?", filter.version);
+  }
+
   toString(): string {
     return this.clauses.length ? `WHERE ${this.clauses.join(" AND ")}` : "";
   }

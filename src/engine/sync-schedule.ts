@@ -1,0 +1,156 @@
+/**
+ * The periodic sync `serve` runs (a `[sync]` section): each profile of the sync config is
+ * re-synced `interval` seconds after its last run started, one sync at a time, so a home server
+ * stays current without a systemd timer. Each profile's last run, next run, last error and last
+ * summary live in the store (sync_schedule), so a restart keeps the rhythm.
+ */
+import type { EngineConfig, SyncScheduleConfig } from "./config.js";
+import type { EventBus } from "./events.js";
+import { defaultSyncConfigPath } from "./paths.js";
+import type { Database } from "./store/index.js";
+import { markSyncFinished, markSyncStarted, planSync, syncScheduleRow } from "./store/queries/sync-schedule.js";
+import { addSeconds, fromDbTime, toDbTime } from "./store/time.js";
+import { syncProfile, type SyncSummary } from "../sync/run.js";
+import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
+import type { SyncProfile, SyncProgress } from "../sync/types.js";
+
+export interface SyncScheduleOptions {
+  db: Database;
+  dataDir: string;
+  config: EngineConfig;
+  events: EventBus;
+  warn?: (message: string) => void;
+  /** Called after a sync imported something (e.g. to wake idle worker slots). */
+  onSynced?: () => void;
+}
+
+/** setTimeout's limit; a later run is reached by re-arming. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function progressDetail(e: SyncProgress): { detail: string; bytes?: number; packages?: number } {
+  if (e.kind === "fetch") return { detail: e.url, bytes: e.bytes };
+  if (e.kind === "parse") return { detail: e.file, packages: e.packages };
+  return { detail: e.scope, packages: e.packages };
+}
+
+export class SyncSchedule {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
+  /** The one sync running now (syncs never overlap: they share the store and the CPU). */
+  private current: { profile: string; run: Promise<SyncSummary> } | null = null;
+  private pending: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: SyncScheduleOptions) {}
+
+  get settings(): SyncScheduleConfig | undefined {
+    return this.opts.config.sync;
+  }
+
+  get syncConfigPath(): string {
+    return this.settings?.config ?? defaultSyncConfigPath();
+  }
+
+  /** The scheduled profiles, read from the sync config now (so edits apply at the next run). Throws a clear error when it cannot. */
+  profiles(): SyncProfile[] {
+    const settings = this.settings;
+    if (!settings) return [];
+    const file = this.syncConfigPath;
+    const { profiles, warnings } = loadSyncConfig(file);
+    for (const w of warnings) this.opts.warn?.(w);
+    const selected = selectProfiles(profiles, settings.profiles, file);
+    if (selected.length === 0) throw new Error(`${file}: no sync profiles; add a [profile."<name>"] table or remove [sync]`);
+    return selected;
+  }
+
+  /**
+   * Starts the schedule: profiles never synced are due now, the others keep their stored next
+   * run. Throws when [sync] names a sync config or profile that does not exist, so `serve`
+   * refuses to start instead of failing silently hours later.
+   */
+  start(now = new Date()): void {
+    if (!this.settings || this.started) return;
+    const profiles = this.profiles();
+    for (const p of profiles) if (!syncScheduleRow(this.opts.db, p.name)?.next_run) planSync(this.opts.db, p.name, toDbTime(now));
+    this.started = true;
+    this.arm();
+  }
+
+  /** Stops scheduling; a sync in progress is awaited unless `wait` is false (it is safe to abandon: each scope imports in one transaction). */
+  async stop({ wait = true }: { wait?: boolean } = {}): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    if (wait) await this.pending.catch(() => {});
+  }
+
+  /** Syncs one profile now, or joins its sync if one is running. Others wait their turn. */
+  runNow(profileName: string): Promise<SyncSummary> {
+    if (this.current?.profile === profileName) return this.current.run;
+    const run = this.pending.then(() => this.runOne(profileName));
+    this.pending = run.catch(() => {});
+    return run;
+  }
+
+  private async runOne(profileName: string): Promise<SyncSummary> {
+    const { db, events, config } = this.opts;
+    const interval = this.settings?.interval ?? 0;
+    const startedAt = new Date();
+    markSyncStarted(db, profileName, toDbTime(startedAt));
+    const nextRun = () => toDbTime(addSeconds(startedAt, interval));
+    const run = (async () => {
+      const profile = this.profiles().find((p) => p.name === profileName);
+      if (!profile) throw new Error(`${this.syncConfigPath}: no profile "${profileName}" any more`);
+      return syncProfile(db, profile, {
+        dataDir: this.opts.dataDir,
+        policy: config.schedule,
+        onProgress: (name, e) => events.publish({ type: "sync.progress", profile: name, kind: e.kind, ...progressDetail(e) }),
+        ...(this.opts.warn ? { onWarning: this.opts.warn } : {}),
+      });
+    })();
+    this.current = { profile: profileName, run };
+    try {
+      const summary = await run;
+      markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { summary });
+      const { profile, ...counts } = summary;
+      events.publish({ type: "sync.finished", profile, summary: counts });
+      if (summary.queued > 0) this.opts.onSynced?.();
+      return summary;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { error: message });
+      this.opts.warn?.(`periodic sync of ${profileName} failed: ${message} (next try at ${nextRun()} UTC)`);
+      throw err;
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Arms the timer for the earliest next run among the scheduled profiles. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (!this.started) return;
+    let names: string[];
+    try {
+      names = this.profiles().map((p) => p.name);
+    } catch (err) {
+      // The sync config broke while running: say so, and look again after one interval.
+      this.opts.warn?.(`periodic sync: ${(err as Error).message}`);
+      this.timer = setTimeout(() => this.arm(), Math.min(MAX_TIMER_MS, (this.settings?.interval ?? 3600) * 1000));
+      this.timer.unref?.();
+      return;
+    }
+    const next = names.map((name) => ({ name, at: syncScheduleRow(this.opts.db, name)?.next_run ?? toDbTime(new Date()) }));
+    const earliest = next.reduce((a, b) => (b.at < a.at ? b : a));
+    const delay = Math.max(0, fromDbTime(earliest.at).getTime() - Date.now());
+    this.timer = setTimeout(() => void this.fire(next.filter((n) => fromDbTime(n.at).getTime() <= Date.now()).map((n) => n.name)), Math.min(delay, MAX_TIMER_MS));
+    this.timer.unref?.();
+  }
+
+  private async fire(due: string[]): Promise<void> {
+    for (const name of due) {
+      if (!this.started) return;
+      // Failures are recorded in the store and logged by runOne.
+      await this.runNow(name).catch(() => {});
+    }
+    this.arm();
+  }
+}
