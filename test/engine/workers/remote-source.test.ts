@@ -1,0 +1,61 @@
+/**
+ * The remote job source against real HTTP servers on loopback that misbehave: nobody listening,
+ * a server that is not rebuilderd, and one that answers the pop with something unexpected.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { zstdDecompress } from "../../../src/engine/compression.js";
+import { signingKeyFromSeed } from "../../../src/engine/evidence/index.js";
+import { RemoteJobSource, workerKey } from "../../../src/engine/workers/remote-source.js";
+
+const key = signingKeyFromSeed(new Uint8Array(32).fill(7));
+const filter = { backends: ["debian"], architectures: ["x86_64"] };
+let server: Server | undefined;
+
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+async function serve(handler: (req: IncomingMessage, body: Buffer, res: ServerResponse) => void): Promise<string> {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => handler(req, Buffer.concat(chunks), res));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const connect = (endpoint: string) => RemoteJobSource.connect({ endpoint, key, name: "w", signupSecret: "s", nativeArchitecture: "x86_64" });
+
+describe("RemoteJobSource", () => {
+  it("says when nobody listens at the URL", async () => {
+    const url = await serve(() => {});
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+    await expect(connect(url)).rejects.toThrow(`cannot reach ${url} (POST /api/v1/workers): ECONNREFUSED; check the URL and that the server is running`);
+  });
+
+  it("says when the server has no worker API", async () => {
+    const url = await serve((_req, _body, res) => res.writeHead(404).end("<html>not here</html>"));
+    await expect(connect(url)).rejects.toThrow(/has no \/api\/v1 worker API \(POST \/api\/v1\/workers gave HTTP 404\)/);
+  });
+
+  it("registers with the worker key and zstd JSON, and refuses a pop answer it does not understand", async () => {
+    const seen: { path: string; headers: IncomingMessage["headers"]; body: unknown }[] = [];
+    const url = await serve((req, body, res) => {
+      seen.push({ path: req.url!, headers: req.headers, body: body.length ? JSON.parse(Buffer.from(zstdDecompress(body)).toString()) : null });
+      if (req.url === "/api/v1/workers") return res.writeHead(204).end();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ Rebuild: { job: { id: "seven" }, artifacts: [] } }));
+    });
+    const worker = await (await connect(`${url}/`)).register();
+    await expect(worker.claim(filter)).rejects.toThrow(`${url}: POST /api/v1/queue/pop: unexpected answer (job.id is not an integer); is this a rebuilderd-compatible server?`);
+    expect(seen[0]).toMatchObject({ path: "/api/v1/workers", body: { name: "w" }, headers: { "x-worker-key": workerKey(key), "x-signup-secret": "s", "content-encoding": "zstd" } });
+    expect(seen[1]).toMatchObject({ path: "/api/v1/queue/pop", body: { supported_backends: ["debian"], architecture: "x86_64", supported_architectures: ["x86_64"] } });
+  });
+
+  it("refuses an answer that is not JSON", async () => {
+    const url = await serve((req, _body, res) => (req.url === "/api/v1/workers" ? res.writeHead(204).end() : res.writeHead(200).end("Nothing to see")));
+    const worker = await (await connect(url)).register();
+    await expect(worker.claim(filter)).rejects.toThrow(/answered something that is not JSON \("Nothing to see"\); is this a rebuilderd-compatible server\?/);
+  });
+});
