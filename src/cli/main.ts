@@ -7,6 +7,9 @@ import { registerQueueCommands } from "./queue.js";
 import { registerBuildCommand } from "./build.js";
 import { registerStatusCommand } from "./status.js";
 import { registerServeCommand } from "./serve.js";
+import { registerCheckCommand } from "./check.js";
+import { registerRemoteCommands } from "./remote.js";
+import { CommandExit } from "./exit.js";
 import { safe } from "./terminal.js";
 
 export function buildProgram(): Command {
@@ -16,6 +19,7 @@ export function buildProgram(): Command {
     .option("--data-dir <dir>", "where the store lives (default: $REBUILDER_DATA_DIR, else the XDG data directory)")
     .option("-c, --config <file>", "engine configuration in rebuilderd.conf / rebuilderd-worker.conf form")
     .option("-v, --verbose", "more output (repeatable)", (_: string, n: number) => n + 1, 0)
+    .option("-C, --color", "colours even when the output is not a terminal")
     .showHelpAfterError()
     .exitOverride();
 
@@ -26,6 +30,8 @@ export function buildProgram(): Command {
   registerBuildCommand(program);
   registerStatusCommand(program);
   registerServeCommand(program);
+  registerCheckCommand(program);
+  registerRemoteCommands(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of pkgs.commands) c.exitOverride();
   return program;
@@ -43,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof CommandExit) return err.code;
     if (err instanceof CommanderError) {
       // Help and version are printed by commander itself and end with a zero code.
       return err.exitCode === 0 ? 0 : 2;

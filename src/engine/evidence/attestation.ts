@@ -65,6 +65,13 @@ export function verifyAttestation(metablockJson: Uint8Array, publicKey: Uint8Arr
   return candidates.some((s) => verifySignature(publicKey, message, Buffer.from(s.sig, "hex")));
 }
 
+/** The products a metablock's link names (file name → hashes); the signature is not checked here. */
+export function attestedProducts(metablockJson: Uint8Array): Record<string, { sha256?: unknown }> {
+  const products = parseMetablock(metablockJson).signed.products;
+  if (!isObject(products)) throw new AttestationError("attestation names no products");
+  return products as Record<string, { sha256?: unknown }>;
+}
+
 function signatureOver(key: SigningKey, signed: Record<string, unknown>): Signature {
   return { keyid: key.keyid, sig: Buffer.from(key.sign(messageOf(signed))).toString("hex") };
 }

@@ -1,11 +1,13 @@
 import type { Database } from "./sqlite.js";
 import * as m001 from "./migrations/001-initial.js";
 import * as m002 from "./migrations/002-sync-schedule.js";
+import * as m003 from "./migrations/003-remote-verdicts.js";
 
 /** Ordered; a migration is never edited once released, only followed by a new one. */
 const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   { version: 1, name: "initial", sql: m001.sql },
   { version: 2, name: "sync-schedule", sql: m002.sql },
+  { version: 3, name: "remote-verdicts", sql: m003.sql },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
