@@ -7,6 +7,7 @@ import { registerQueueCommands } from "./queue.js";
 import { registerBuildCommand } from "./build.js";
 import { registerStatusCommand } from "./status.js";
 import { registerServeCommand } from "./serve.js";
+import { registerWorkerCommand } from "./worker.js";
 import { registerCheckCommand } from "./check.js";
 import { registerRemoteCommands } from "./remote.js";
 import { CommandExit } from "./exit.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerBuildCommand(program);
   registerStatusCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   registerCheckCommand(program);
   registerRemoteCommands(program);
   for (const c of program.commands) c.exitOverride();
