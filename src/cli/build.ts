@@ -1,6 +1,8 @@
 /** `rebuilder build`: the local worker slots in the foreground, until idle or until stopped. */
 import type { Command } from "commander";
+import { unbuildableJobs } from "../engine/diagnostics/unbuildable.js";
 import { CliContext, warn } from "./context.js";
+import { idleProblems, warnUnbuildable } from "./idle-problems.js";
 import { printJobEvents, summaryLine, withStopSignals } from "./slot-run.js";
 
 export function registerBuildCommand(program: Command): void {
@@ -20,10 +22,14 @@ export function registerBuildCommand(program: Command): void {
       const engine = await ctx.engine({ warn });
       const { slots } = engine;
       printJobEvents(engine.events);
+      if (!o.untilIdle) warnUnbuildable(unbuildableJobs(engine.db, slots.capabilities));
       const say = { finishing: "finishing running builds (Ctrl-C again to hand them back)", stopping: "handing running builds back to the queue" };
       try {
         const summary = await withStopSignals(slots, say, (stopped) => (o.untilIdle ? slots.runUntilIdle() : slots.runUntilStopped(stopped)));
-        process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
+        const unbuildable = unbuildableJobs(engine.db, slots.capabilities);
+        process.stdout.write(o.json ? `${JSON.stringify({ ...summary, unbuildable })}\n` : `${summaryLine(summary)}\n`);
+        const problems = o.untilIdle ? idleProblems(summary, unbuildable) : null;
+        if (problems) throw problems;
       } finally {
         await engine.close();
         ctx.close();

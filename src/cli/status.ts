@@ -1,8 +1,11 @@
 /** `rebuilder status`: workers in rebuildctl's format, then the verdict and queue counts of the local store. */
 import type { Command } from "commander";
+import { unbuildableJobs } from "../engine/diagnostics/unbuildable.js";
 import { storeStatus } from "../engine/store/queries/status.js";
 import { nowDb } from "../engine/store/time.js";
+import { resolveCapabilities } from "../engine/workers/index.js";
 import { CliContext } from "./context.js";
+import { unbuildableText } from "./idle-problems.js";
 import { safe } from "./terminal.js";
 
 export function registerStatusCommand(program: Command): void {
@@ -10,18 +13,21 @@ export function registerStatusCommand(program: Command): void {
     .command("status")
     .description("workers, verdicts and the queue of the local store")
     .option("--json", "print the status as JSON")
-    .action((o: { json?: boolean }, cmd: Command) => {
+    .action(async (o: { json?: boolean }, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {
         const s = storeStatus(ctx.store(), nowDb());
+        const unbuildable = unbuildableJobs(ctx.store(), await resolveCapabilities(ctx.config()));
         if (o.json) {
-          process.stdout.write(`${JSON.stringify(s)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...s, unbuildable })}\n`);
           return;
         }
         const lines = s.workers.map((w) => `${`${w.name} (${w.address})`.padEnd(40)} => ${w.status === null ? "idle" : JSON.stringify(w.status)}`);
         const p = s.packages;
         lines.push(`packages: ${p.GOOD} GOOD, ${p.BAD} BAD, ${p.FAIL} FAIL, ${p.UNKWN} UNKWN`);
         lines.push(`queue: ${s.queue.waiting} waiting, ${s.queue.running} running, ${s.queue.planned} planned for a retry`);
+        const blocked = unbuildableText(unbuildable);
+        if (blocked) lines.push(blocked);
         process.stdout.write(`${safe(lines.join("\n"))}\n`);
       } finally {
         ctx.close();

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { cli, fixture, rebuilder } from "./fixture.js";
 
 describe("rebuilder build --until-idle", () => {
@@ -41,5 +43,31 @@ describe("rebuilder build --until-idle", () => {
     const r = spawnSync(process.execPath, [cli, "--data-dir", f.dataDir, "pkgs", "log", "--name", "nothing"], { encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("rebuilder: error: package lookup matched 0 packages, not exactly one; please be more specific\n");
+  });
+
+  it("builds the same with a relative --data-dir and -c, backend paths taken from the config file's folder", () => {
+    const f = fixture();
+    const name = basename(f.root);
+    writeFileSync(join(f.root, "relative.conf"), '[backend."archlinux"]\npath = "./rebuild.sh"\n[diffoscope]\nenabled = false\n[build]\nsilent = true\n');
+    // Run from the folder above: every path on the command line and in the config is relative.
+    const r = spawnSync(process.execPath, [cli, "--data-dir", `${name}/data`, "-c", `${name}/relative.conf`, "build", "--until-idle", "--json"], { cwd: dirname(f.root), encoding: "utf8" });
+    expect(r.stderr).not.toMatch(/FAIL|error|warning/);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ built: 2, good: 1, bad: 1, fail: 0, setup_errors: [], unbuildable: [] });
+    expect(readdirSync(join(f.dataDir, "tmp"))).toEqual([]);
+  });
+
+  it("says how many jobs no slot can build and why, and exits 1; status says it too", () => {
+    const f = fixture();
+    writeFileSync(f.config, `[backend."archlinux"]\npath = "${f.root}/missing.sh"\n[build]\nsilent = true\n`);
+    const why = `2 queued jobs cannot be built by any slot here:\n  2 jobs of archlinux (x86_64): backend script ${f.root}/missing.sh is missing or not executable`;
+    const r = spawnSync(process.execPath, [cli, "--data-dir", f.dataDir, "-c", f.config, "build", "--until-idle"], { encoding: "utf8" });
+    expect(r.stdout).toMatch(/^built 0: 0 GOOD, 0 BAD, 0 FAIL, took /);
+    expect(r.stderr).toBe(`rebuilder: error: ${why}\n`);
+    expect(r.status).toBe(1);
+    expect(rebuilder(f, "status")).toMatch(new RegExp(`queue: 2 waiting, 0 running, 0 planned for a retry\n${why.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n$`));
+    expect(JSON.parse(rebuilder(f, "status", "--json")).unbuildable).toEqual([
+      { backend: "archlinux", architectures: ["x86_64"], jobs: 2, reason: `backend script ${f.root}/missing.sh is missing or not executable` },
+    ]);
   });
 });
