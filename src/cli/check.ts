@@ -172,8 +172,9 @@ async function runCheck(args: string[], o: CheckFlags, cmd: Command): Promise<vo
     if (share && failed.length) warn("no source answered: the store knows none of the installed packages and every remote failed");
     else for (const v of failed) warn(`${v.name}: no source answered (the store does not know it and every remote failed)`);
     if (failed.length) throw new CommandExit(2);
-    const notVerified = share ? share.known - share.verified : summary.not_verified;
-    if (notVerified > 0) throw new CommandExit(1);
+    // A machine none of whose packages any source knows is not verified either.
+    const allVerified = share ? share.known > 0 && share.verified === share.known : summary.not_verified === 0;
+    if (!allVerified) throw new CommandExit(1);
   } finally {
     status.clear();
     ctx.close();

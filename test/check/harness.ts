@@ -47,7 +47,9 @@ export async function seedStore(dataDir: string, key: SigningKey, pkgs: Pkg[]): 
     const arch = p.architecture ?? "amd64";
     const distribution = p.distribution ?? "debian";
     const release = distribution === "archlinux" ? null : "bookworm";
-    const source = db.prepare("INSERT INTO source_packages (name, version, distribution, release, last_seen) VALUES (?, ?, ?, ?, ?)").run(p.name, p.version, distribution, release, now).lastInsertRowid;
+    const source =
+      db.prepare<{ id: number }>("SELECT id FROM source_packages WHERE name = ? AND version = ? AND distribution = ? AND release IS ?").get(p.name, p.version, distribution, release)?.id ??
+      db.prepare("INSERT INTO source_packages (name, version, distribution, release, last_seen) VALUES (?, ?, ?, ?, ?)").run(p.name, p.version, distribution, release, now).lastInsertRowid;
     const input = db
       .prepare("INSERT INTO build_inputs (source_package_id, url, backend, architecture) VALUES (?, ?, ?, ?)")
       .run(source, `https://buildinfo.test/${p.name}_${p.version}_${arch}.buildinfo`, distribution, arch).lastInsertRowid;
