@@ -27,14 +27,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `configToml` is an engine config (rebuilderd.conf form); slots default to none. */
-export async function startServer(configToml = "", { slots = 0 } = {}): Promise<TestServer> {
+/** `configToml` is an engine config (rebuilderd.conf form), or made from the server's temp root; slots default to none, and run when there are some. */
+export async function startServer(configToml: string | ((root: string) => string) = "", { slots = 0 } = {}): Promise<TestServer> {
   const root = mkdtempSync(join(tmpdir(), "rebuilder-api-"));
-  const { config } = parseEngineConfig(configToml, "test.conf");
+  const { config } = parseEngineConfig(typeof configToml === "string" ? configToml : configToml(root), "test.conf");
   config.slots.count = slots;
   const engine = await Engine.open({ dataDir: join(root, "data"), config, echoOutput: false });
   const errors: string[] = [];
   const app = createApp({ engine, auth: new ApiAuth(COOKIE, config.worker) }, (m) => errors.push(m));
+  engine.slots.start();
   const listener: Listener = await listen({ fetch: (req, env) => app.fetch(req, env), hostname: "127.0.0.1", port: 0, maxBodyBytes: config.http.post_body_size_limit });
   return {
     url: `http://127.0.0.1:${listener.port}`,
