@@ -6,6 +6,7 @@ import { registerPkgsList } from "./pkgs.js";
 import { registerQueueCommands } from "./queue.js";
 import { registerBuildCommand } from "./build.js";
 import { registerStatusCommand } from "./status.js";
+import { registerTuiCommand } from "./tui.js";
 import { registerServeCommand } from "./serve.js";
 import { registerWorkerCommand } from "./worker.js";
 import { registerCheckCommand } from "./check.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerQueueCommands(program);
   registerBuildCommand(program);
   registerStatusCommand(program);
+  registerTuiCommand(program);
   registerServeCommand(program);
   registerWorkerCommand(program);
   registerCheckCommand(program);

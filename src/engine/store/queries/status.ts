@@ -19,14 +19,7 @@ export function storeStatus(db: Database, now: string): StoreStatus {
     )
     .all();
   for (const r of rows) packages[r.status ?? "UNKWN"] += r.n;
-  const queue = db
-    .prepare<StoreStatus["queue"]>(
-      `SELECT count(*) FILTER (WHERE q.worker IS NULL AND (bi.next_retry IS NULL OR bi.next_retry <= ?)) AS waiting,
-              count(*) FILTER (WHERE q.worker IS NOT NULL) AS running,
-              count(*) FILTER (WHERE q.worker IS NULL AND bi.next_retry > ?) AS planned
-       FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id`,
-    )
-    .get(now, now)!;
+  const queue = queueCounts(db, now);
   const workers = db
     .prepare<{ name: string; address: string; status: string | null; last_ping: string; online: number }>(
       "SELECT name, address, status, last_ping, online FROM workers ORDER BY id",
@@ -34,4 +27,16 @@ export function storeStatus(db: Database, now: string): StoreStatus {
     .all()
     .map((w) => ({ ...w, last_ping: toWireTime(w.last_ping)!, online: Boolean(w.online) }));
   return { packages, queue, workers };
+}
+
+/** Jobs due now, held by a worker, and waiting for a retry that is not due yet. */
+export function queueCounts(db: Database, now: string): StoreStatus["queue"] {
+  return db
+    .prepare<StoreStatus["queue"]>(
+      `SELECT count(*) FILTER (WHERE q.worker IS NULL AND (bi.next_retry IS NULL OR bi.next_retry <= ?)) AS waiting,
+              count(*) FILTER (WHERE q.worker IS NOT NULL) AS running,
+              count(*) FILTER (WHERE q.worker IS NULL AND bi.next_retry > ?) AS planned
+       FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id`,
+    )
+    .get(now, now)!;
 }

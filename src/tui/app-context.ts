@@ -1,0 +1,22 @@
+/** What the App provides to every view: the data source, and a way to claim the keyboard while typing. */
+import { createContext, useContext, useEffect } from "react";
+import type { TuiSource } from "./data/source.js";
+
+export const SourceContext = createContext<TuiSource | null>(null);
+
+export function useSource(): TuiSource {
+  const source = useContext(SourceContext);
+  if (!source) throw new Error("useSource() outside <SourceContext.Provider>");
+  return source;
+}
+
+/** Set by a view while a text entry is open, so that `q`, Tab and `?` are typed, not obeyed. */
+export const KeyCaptureContext = createContext<(captured: boolean) => void>(() => {});
+
+export function useCaptureKeys(captured: boolean): void {
+  const setCaptured = useContext(KeyCaptureContext);
+  useEffect(() => {
+    setCaptured(captured);
+    return () => setCaptured(false);
+  }, [captured, setCaptured]);
+}

@@ -1,0 +1,96 @@
+/** The TuiSource over the engine running in this process: store queries, its slots and its event bus. */
+import { zstdDecompress } from "../../engine/compression.js";
+import type { Engine } from "../../engine/engine.js";
+import { dropQueue, pushQueue, type QueueMatch } from "../../engine/scheduler/index.js";
+import { buildLogBlob, diffoscopeBlob } from "../../engine/store/queries/evidence.js";
+import { packageWindow, type PackageEntry } from "../../engine/store/queries/package-search.js";
+import { jobsHeldBy, queueWindow } from "../../engine/store/queries/queue-order.js";
+import { badArtifacts, rebuildHistory } from "../../engine/store/queries/rebuild-history.js";
+import { queueCounts } from "../../engine/store/queries/status.js";
+import { listSyncSchedule } from "../../engine/store/queries/sync-schedule.js";
+import { verdictCountsByRelease } from "../../engine/store/queries/verdict-counts.js";
+import { nowDb } from "../../engine/store/time.js";
+import type { Dashboard, SlotView, TuiSource } from "./source.js";
+
+function text(blob: Uint8Array | null): string | null {
+  return blob === null ? null : new TextDecoder().decode(zstdDecompress(blob));
+}
+
+/** The package's own build input: its source package on the architecture it is built on. */
+function buildInputOf(p: PackageEntry): QueueMatch {
+  return { distribution: p.distribution, release: p.release, name: p.source, version: p.version, architecture: p.build_architecture };
+}
+
+export class LocalSource implements TuiSource {
+  readonly label: string;
+
+  constructor(private readonly engine: Engine) {
+    this.label = `local ${engine.dataDir}`;
+  }
+
+  async dashboard(): Promise<Dashboard> {
+    const { db, slots } = this.engine;
+    return {
+      releases: verdictCountsByRelease(db),
+      queue: queueCounts(db, nowDb()),
+      profiles: listSyncSchedule(db),
+      backends: {
+        available: [...slots.capabilities.backends.keys()],
+        unavailable: [...slots.capabilities.unavailable].map(([name, reason]) => ({ name, reason })),
+      },
+    };
+  }
+
+  async queue(q: { text?: string; offset: number; limit: number }) {
+    return queueWindow(this.engine.db, q);
+  }
+
+  async slots(): Promise<SlotView[]> {
+    const info = this.engine.slots.info();
+    const jobs = jobsHeldBy(this.engine.db, info.flatMap((s) => (s.workerId === null ? [] : [s.workerId])));
+    return info.map((s) => ({ name: s.name, state: s.state, paused: s.paused, error: s.error, job: (s.workerId !== null && jobs.get(s.workerId)) || null }));
+  }
+
+  async badResults(q: { offset: number; limit: number }) {
+    return badArtifacts(this.engine.db, q);
+  }
+
+  async packages(q: { text?: string; offset: number; limit: number }) {
+    return packageWindow(this.engine.db, q);
+  }
+
+  async history(packageId: number) {
+    return rebuildHistory(this.engine.db, packageId);
+  }
+
+  async buildLog(buildId: number) {
+    return text(buildLogBlob(this.engine.db, buildId));
+  }
+
+  async diffoscope(artifactId: number) {
+    return text(diffoscopeBlob(this.engine.db, artifactId));
+  }
+
+  async requeue(pkg: PackageEntry) {
+    const n = pushQueue(this.engine.db, buildInputOf(pkg), 0, new Date());
+    this.engine.slots.wake();
+    return n;
+  }
+
+  async drop(pkg: PackageEntry) {
+    return dropQueue(this.engine.db, buildInputOf(pkg));
+  }
+
+  async pause(slot?: string) {
+    this.engine.slots.pause(slot);
+  }
+
+  async resume(slot?: string) {
+    this.engine.slots.resume(slot);
+  }
+
+  subscribe(listener: Parameters<TuiSource["subscribe"]>[0]) {
+    const sub = this.engine.events.subscribe(listener);
+    return () => sub.unsubscribe();
+  }
+}

@@ -1,0 +1,23 @@
+/** A LiveCollector's state, redrawn at most `fps` times a second: eight chatty builds must not redraw the screen on every line. */
+import { useEffect, useState } from "react";
+import type { LiveCollector } from "../data/live-collector.js";
+
+export function useLive<T>(collector: LiveCollector<T>, active: boolean, fps = 10): T {
+  const [shown, setShown] = useState(() => collector.snapshot());
+  useEffect(() => {
+    if (!active) return;
+    setShown(collector.snapshot());
+    let timer: NodeJS.Timeout | undefined;
+    const off = collector.onChange(() => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        setShown(collector.snapshot());
+      }, 1000 / fps);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [collector, active, fps]);
+  return shown;
+}

@@ -1,0 +1,89 @@
+/** At a glance: verdicts overall and per release, the reproducible share, the queue, each profile's sync, and what can build here. */
+import { Box, Text } from "ink";
+import { oneLine } from "../../cli/terminal.js";
+import type { EngineEvent } from "../../engine/events.js";
+import { useSource } from "../app-context.js";
+import type { VerdictCounts } from "../data/source.js";
+import type { SyncProgress } from "../data/sync-progress.js";
+import { statusColour } from "../colours.js";
+import { cell, count, percent, shortTime } from "../format.js";
+import { useSnapshot } from "../hooks/use-snapshot.js";
+import { useLive } from "../hooks/use-live.js";
+
+const STATUSES = ["GOOD", "BAD", "FAIL", "UNKWN"] as const;
+const reloadOn = (e: EngineEvent) => e.type === "job.finished" || e.type === "sync.finished" || e.type === "job.started";
+
+function CountsRow({ label, counts, bold }: { label: string; counts: VerdictCounts; bold?: boolean }) {
+  return (
+    <Text wrap="truncate-end" bold={bold ?? false}>
+      {cell(oneLine(label), 24)}
+      {STATUSES.map((s) => (
+        <Text key={s} color={statusColour(s)}>
+          {count(counts[s]).padStart(9)}
+        </Text>
+      ))}
+      {percent(counts.GOOD, counts.GOOD + counts.BAD).padStart(14)}
+    </Text>
+  );
+}
+
+export function DashboardView({ height, active, sync }: { height: number; active: boolean; sync: SyncProgress }) {
+  const source = useSource();
+  const { data, error } = useSnapshot(() => source.dashboard(), [], { active, reloadOn, minIntervalMs: 1000 });
+  const progress = useLive(sync, active);
+  if (error) return <Text color="red">cannot read the store: {oneLine(error)}</Text>;
+  if (!data) return <Text dimColor>loading…</Text>;
+
+  const total: VerdictCounts = { GOOD: 0, BAD: 0, FAIL: 0, UNKWN: 0 };
+  for (const r of data.releases) for (const s of STATUSES) total[s] += r[s];
+  const releases = data.releases.slice(0, Math.max(0, height - 12));
+  const profiles = new Set([...data.profiles.map((p) => p.profile), ...progress.keys()]);
+  const { available, unavailable } = data.backends;
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text bold>
+        {cell("Verdicts", 24)}
+        {STATUSES.map((s) => s.padStart(9)).join("")}
+        {"reproducible".padStart(14)}
+      </Text>
+      <CountsRow label="all" counts={total} bold />
+      {releases.map((r) => (
+        <CountsRow key={`${r.distribution} ${r.release}`} label={`${r.distribution} ${r.release ?? ""}`} counts={r} />
+      ))}
+      <Text dimColor>reproducible: GOOD of the rebuilds that were compared (GOOD + BAD)</Text>
+      <Text>
+        Queue: {count(data.queue.running)} running, {count(data.queue.waiting)} waiting, {count(data.queue.planned)} planned for a retry
+      </Text>
+      <Text bold>Sync</Text>
+      {profiles.size === 0 && <Text dimColor>no profile synced yet</Text>}
+      {[...profiles].map((name) => {
+        const p = data.profiles.find((x) => x.profile === name);
+        const live = progress.get(name);
+        return (
+          <Text key={name} wrap="truncate-end">
+            {cell(oneLine(name), 24)}
+            {live ? (
+              <Text color="cyan">{oneLine(live)}</Text>
+            ) : (
+              <Text>
+                last {shortTime(p?.last_finished ?? null)} · next {shortTime(p?.next_run ?? null)}
+                {p?.last_error ? <Text color="red"> · error: {oneLine(p.last_error)}</Text> : null}
+              </Text>
+            )}
+          </Text>
+        );
+      })}
+      <Text bold>Backends</Text>
+      {available.length === 0 ? (
+        <Text color="red" wrap="truncate-end">No backend can build on this machine: nothing will be rebuilt until one is installed.</Text>
+      ) : (
+        <Text wrap="truncate-end">building with: {available.map(oneLine).join(", ")}</Text>
+      )}
+      {unavailable.map((u) => (
+        <Text key={u.name} wrap="truncate-end" color={available.length === 0 ? "yellow" : "gray"}>
+          {cell(oneLine(u.name), 12)} {oneLine(u.reason)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * Every view of the TUI rendered with ink-testing-library over a real engine and store, driven
+ * by keys; hostile names, logs and diffoscope output must show as plain text and never reach
+ * the terminal as sequences.
+ */
+import { render } from "ink-testing-library";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "../../src/tui/App.js";
+import { DIFFOSCOPE, leaks, tuiEngine } from "./harness.js";
+
+const DOWN = "\u001b[B";
+const ESC = "\u001b";
+const ENTER = "\r";
+const TAB = "\t";
+
+/**
+ * Lets React commit and run its effects (Ink attaches the new key handlers there) before the
+ * next key, as the gap between two keystrokes of a person does: a key written in the same
+ * tick as a redraw would reach the handler of the previous screen.
+ */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+let t: Awaited<ReturnType<typeof tuiEngine>>;
+let quits: number[];
+
+beforeEach(async () => {
+  t = await tuiEngine();
+  quits = [];
+});
+afterEach(async () => {
+  await t.dispose();
+});
+
+function start(initialView = 0) {
+  const ui = render(<App source={t.source} onQuit={(n) => quits.push(n)} initialView={initialView} />);
+  const frames = () => ui.frames.join("\n");
+  /** Waits until the screen shows `text` (the views load asynchronously). */
+  const see = async (text: string | RegExp) =>
+    vi.waitFor(() => {
+      const frame = ui.lastFrame() ?? "";
+      if (typeof text === "string" ? !frame.includes(text) : !text.test(frame)) throw new Error(`screen does not show ${text}:\n${frame}`);
+    });
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      await settle();
+      ui.stdin.write(k);
+    }
+    await settle();
+  };
+  return { ui, frames, see, press };
+}
+
+describe("tui views", () => {
+  it("dashboard: verdicts overall and per release, reproducible share, queue and backends", async () => {
+    const { ui, see, frames } = start();
+    await see(/all\s+1\s+1\s+0\s+301\s+50\.0%/);
+    expect(ui.lastFrame()).toMatch(/debian bookworm\s+1\s+1\s+0\s+301/);
+    expect(ui.lastFrame()).toContain("Queue: 0 running, 1 waiting");
+    expect(ui.lastFrame()).toMatch(/Backends/);
+    t.engine.events.publish({ type: "sync.progress", profile: "bookworm\u001b]0;PWNED-TITLE\u0007", kind: "parse", detail: "/m/dists/bookworm/main/binary-amd64/Packages.xz", packages: 12345 });
+    await see(/bookworm +parsing main\/binary-amd64\/Packages\.xz 12,345 packages/);
+    expect(leaks(frames())).toEqual([]);
+  });
+
+  it("queue: waiting jobs in pop order with priority, a filter that narrows them", async () => {
+    const { ui, see, press } = start(1);
+    await see("waiting-pkg 1.0-1");
+    expect(ui.lastFrame()).toMatch(/waiting-pkg 1\.0-1 .* 1 {2}waiting/);
+    await press("/", "z", "z", "z");
+    await see('no queued job matches "zzz"');
+    await press(ESC);
+    await see("waiting-pkg");
+  });
+
+  it("slots: the job each slot holds and the last lines of its build log as they stream", async () => {
+    const { ui, see, frames } = start(2);
+    await see("slot-1");
+    const { claimJob } = await import("../../src/engine/scheduler/index.js");
+    const { addJob, addPackage, schedulePolicy } = await import("../engine/fixtures.js");
+    const p = addPackage(t.engine.db, { name: "streaming-pkg", release: "bookworm" });
+    addJob(t.engine.db, p.buildInputId, -10);
+    const job = claimJob(t.engine.db, t.engine.slots.info()[0]!.workerId!, { backends: ["debian"], architectures: ["amd64"] }, schedulePolicy(), new Date())!;
+    t.engine.events.publish({ type: "job.started", queueId: job.queueId, slot: "slot-1", name: job.name, version: job.version, architecture: "amd64", backend: "debian" });
+    for (let i = 0; i < 20; i++) t.engine.events.publish({ type: "job.log", queueId: job.queueId, slot: "slot-1", line: `log line ${i}\u001b]0;PWNED-TITLE\u0007` });
+    await see(/slot-1 .*streaming-pkg 1\.0-1 .*debian/);
+    await see("log line 19");
+    expect(ui.lastFrame()).not.toContain("log line 0\n");
+    expect(leaks(frames())).toEqual([]);
+  });
+
+  it("resize: the layout follows the terminal, and a terminal too small gets a clear message", async () => {
+    const { ui, see } = start();
+    await see("Verdicts");
+    const resize = (columns: number, rows: number) => {
+      Object.defineProperty(ui.stdout, "columns", { value: columns, configurable: true });
+      Object.defineProperty(ui.stdout, "rows", { value: rows, configurable: true });
+      ui.stdout.emit("resize");
+    };
+    resize(40, 10);
+    await see(/Terminal too small: 40×10, rebuilder\s+needs at least 60×12/);
+    resize(80, 20);
+    await see("Verdicts");
+    expect(ui.lastFrame()!.split("\n").length).toBe(19);
+  });
+
+  it("slots: p pauses the selected slot and P resumes all", async () => {
+    const { see, press } = start(2);
+    await see("slot-1");
+    await press("p");
+    await see("slot-1 paused");
+    expect(t.engine.slots.info()[0]!.paused).toBe(true);
+    await press("P");
+    await see("all slots paused");
+    await press("P");
+    await see("all slots resumed");
+    expect(t.engine.slots.info().every((s) => !s.paused)).toBe(true);
+  });
+
+  it("BAD diffs: newest first, a coloured diffoscope viewer with search, the build log, all sanitized", async () => {
+    const { ui, see, press, frames } = start(3);
+    await see("evilclickname");
+    await press(ENTER);
+    await see("diffoscope: evilclickname");
+    await see("usr/bin/hello");
+    await press("/", ..."needle", ENTER);
+    await see(/match 1 of 2/);
+    expect(ui.lastFrame()).toContain("needle in the old build");
+    await press("n");
+    await see(/match 2 of 2/);
+    await press(ESC);
+    await see("built");
+    await press("l");
+    await see("log line with hostile bytes");
+    await press(ESC);
+    expect(leaks(frames())).toEqual([]);
+    expect(DIFFOSCOPE).toContain("PWNED-TITLE");
+  });
+
+  it("BAD diffs: a new BAD result appears without a keypress", async () => {
+    const { see } = start(3);
+    await see("evilclickname");
+    const { recordRebuild, claimJob } = await import("../../src/engine/scheduler/index.js");
+    const { addJob, addPackage, outcome, schedulePolicy } = await import("../engine/fixtures.js");
+    const db = t.engine.db;
+    const p = addPackage(db, { name: "fresh-bad", release: "bookworm" });
+    addJob(db, p.buildInputId, -5);
+    const job = claimJob(db, 1, { backends: ["debian"], architectures: ["amd64"] }, schedulePolicy(), new Date())!;
+    const { buildId } = recordRebuild(db, job.queueId, outcome("BAD", new Date(Date.now() + 1000), [{ name: "fresh-bad", status: "BAD", diffoscope: null, attestation: null, note: null }]), schedulePolicy(), new Date());
+    t.engine.events.publish({ type: "job.finished", queueId: job.queueId, slot: "slot-1", name: "fresh-bad", version: "1.0-1", status: "BAD", buildId });
+    await see(/fresh-bad 1\.0-1[^\n]*\n[^\n]*evilclickname/);
+  });
+
+  it("packages: windowed browsing, search, history, requeue and drop", async () => {
+    const { ui, see, press } = start(4);
+    await see(/1 of 303/);
+    await press("G");
+    await see(/303 of 303/);
+    await press("g", "/", ..."good", ENTER);
+    await see(/1 of 1/);
+    await press(ENTER);
+    await see(/#\d+ .* GOOD/);
+    await press("r");
+    await see("requeued good-pkg");
+    await see("queued");
+    await press("x");
+    await see("dropped good-pkg 1.0-1");
+    await press(ESC, "/");
+    for (let i = 0; i < 4; i++) await press("\u007f");
+    await press(ENTER);
+    await see(/1 of 303/);
+    await press(DOWN, DOWN);
+    await see(/3 of 303/);
+    expect(ui.lastFrame()!.split("\n").length).toBeLessThanOrEqual(23);
+  });
+
+  it("keys: Tab cycles views, ? shows help, q asks to quit once and again", async () => {
+    const { ui, see, press } = start();
+    await see("Verdicts");
+    await press(TAB);
+    await see("filter by name");
+    await press("?");
+    await see("Keys");
+    await press("x");
+    await see("filter by name");
+    await press("q");
+    await see("Finishing running builds before exiting; press q again");
+    expect(quits).toEqual([1]);
+    await press("q");
+    await see("Handing running builds back");
+    expect(quits).toEqual([1, 2]);
+    ui.unmount();
+  });
+});
