@@ -36,8 +36,8 @@ function progressDetail(e: SyncProgress): { detail: string; bytes?: number; pack
 export class SyncSchedule {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
-  /** The one sync running now (syncs never overlap: they share the store and the CPU). */
-  private current: { profile: string; run: Promise<SyncSummary> } | null = null;
+  /** Each profile's requested or running sync; syncs run one after another (they share the store and the CPU). */
+  private readonly runs = new Map<string, Promise<SyncSummary>>();
   private pending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: SyncScheduleOptions) {}
@@ -82,10 +82,12 @@ export class SyncSchedule {
     if (wait) await this.pending.catch(() => {});
   }
 
-  /** Syncs one profile now, or joins its sync if one is running. Others wait their turn. */
+  /** Syncs one profile now, or joins its sync if one is requested or running. Others wait their turn. */
   runNow(profileName: string): Promise<SyncSummary> {
-    if (this.current?.profile === profileName) return this.current.run;
-    const run = this.pending.then(() => this.runOne(profileName));
+    const existing = this.runs.get(profileName);
+    if (existing) return existing;
+    const run = this.pending.then(() => this.runOne(profileName)).finally(() => this.runs.delete(profileName));
+    this.runs.set(profileName, run);
     this.pending = run.catch(() => {});
     return run;
   }
@@ -96,22 +98,18 @@ export class SyncSchedule {
     const startedAt = new Date();
     markSyncStarted(db, profileName, toDbTime(startedAt));
     const nextRun = () => toDbTime(addSeconds(startedAt, interval));
-    const run = (async () => {
+    try {
       const profile = this.profiles().find((p) => p.name === profileName);
       if (!profile) throw new Error(`${this.syncConfigPath}: no profile "${profileName}" any more`);
-      return syncProfile(db, profile, {
+      const summary = await syncProfile(db, profile, {
         dataDir: this.opts.dataDir,
         policy: config.schedule,
         onProgress: (name, e) => events.publish({ type: "sync.progress", profile: name, kind: e.kind, ...progressDetail(e) }),
         ...(this.opts.warn ? { onWarning: this.opts.warn } : {}),
       });
-    })();
-    this.current = { profile: profileName, run };
-    try {
-      const summary = await run;
       markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { summary });
-      const { profile, ...counts } = summary;
-      events.publish({ type: "sync.finished", profile, summary: counts });
+      const { profile: _, ...counts } = summary;
+      events.publish({ type: "sync.finished", profile: profileName, summary: counts });
       if (summary.queued > 0) this.opts.onSynced?.();
       return summary;
     } catch (err) {
@@ -119,8 +117,6 @@ export class SyncSchedule {
       markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { error: message });
       this.opts.warn?.(`periodic sync of ${profileName} failed: ${message} (next try at ${nextRun()} UTC)`);
       throw err;
-    } finally {
-      this.current = null;
     }
   }
 
