@@ -53,15 +53,20 @@ function matchedBuildInputs(match: QueueMatch): { sql: string; params: SqlValue[
  * number of jobs created or re-prioritised.
  */
 export function pushQueue(db: Database, match: QueueMatch, priority: number, now: Date): number {
-  if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority >= 2 ** 31) throw new Error(`priority must be a 32-bit integer, got ${priority}`);
   const { sql, params } = matchedBuildInputs(match);
+  return db.transaction(() => queueBuildInputs(db, db.prepare<{ id: number }>(sql).all(...params).map((r) => r.id), priority, now));
+}
+
+/** pushQueue for build inputs chosen otherwise (v0's push and requeue select them by binary package). */
+export function queueBuildInputs(db: Database, ids: readonly number[], priority: number, now: Date): number {
+  if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority >= 2 ** 31) throw new Error(`priority must be a 32-bit integer, got ${priority}`);
   const due = toDbTime(addSeconds(now, -60));
   return db.transaction(() => {
     const setDue = db.prepare("UPDATE build_inputs SET next_retry = ? WHERE id = ?");
     const setPriority = db.prepare("UPDATE queue SET priority = ? WHERE build_input_id = ?");
     const insert = db.prepare("INSERT INTO queue (build_input_id, priority, queued_at) VALUES (?, ?, ?)");
     const touched = new Set<number>();
-    for (const { id } of db.prepare<{ id: number }>(sql).all(...params)) {
+    for (const id of ids) {
       const queued = queuedFriendIds(db, id);
       for (const friend of queued) {
         setPriority.run(priority, friend);

@@ -1,14 +1,13 @@
 /** `/api/v1/builds`: rebuild attempts, their evidence, and the worker's report (reference §3.1). */
 import { Hono, type Context } from "hono";
-import { ensureZstd, isZstd, zstdDecompress } from "../../compression.js";
-import { cosignAttestation } from "../../evidence/index.js";
 import { recordRebuild, type RebuildOutcome } from "../../scheduler/index.js";
 import { getRebuild, getRebuildArtifact, listRebuildArtifacts, listRebuilds } from "../../store/queries/builds.js";
 import { listQueue } from "../../store/queries/queue.js";
-import { attestationRow, buildLogBlob, diffoscopeBlob, replaceAttestation } from "../../store/queries/evidence.js";
+import { buildLogBlob, diffoscopeBlob } from "../../store/queries/evidence.js";
 import { parseWireTime } from "../../store/time.js";
+import { sendAttestation } from "../attestation.js";
 import { requireWorker } from "../auth.js";
-import { JSON_UTF8, sendBlob, TEXT } from "../blob.js";
+import { sendBlob, TEXT } from "../blob.js";
 import { readJsonBody } from "../body.js";
 import type { ApiDeps, ApiEnv } from "../env.js";
 import { badRequest, HttpError, notFound } from "../http-error.js";
@@ -91,16 +90,9 @@ export function buildRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get("/builds/:id/artifacts/:artifact_id/attestation", (c) => {
-    const row = attestationRow(db, artifactOf(c).id);
-    if (!row) throw notFound();
-    if (!config.http.transparently_sign_attestations) return sendBlob(c, row.blob, JSON_UTF8);
-    // Co-signed on first download and stored back, as rebuilderd (reference §10.3).
-    const plain = isZstd(row.blob) ? zstdDecompress(row.blob) : row.blob;
-    const signed = cosignAttestation(engine.signingKey, plain);
-    if (signed === plain) return sendBlob(c, row.blob, JSON_UTF8);
-    const stored = ensureZstd(signed);
-    replaceAttestation(db, row.id, stored);
-    return sendBlob(c, stored, JSON_UTF8);
+    const sent = sendAttestation(c, engine, artifactOf(c).id);
+    if (!sent) throw notFound();
+    return sent;
   });
 
   return app;

@@ -43,3 +43,9 @@ export function attestationRow(db: Database, artifactId: number): { id: number; 
 export function replaceAttestation(db: Database, id: number, blob: Uint8Array): void {
   db.prepare("UPDATE attestation_logs SET attestation_log = ? WHERE id = ?").run(blob, id);
 }
+
+/** v0's per-build evidence (reference §4.4): the artifact of rebuild `buildId` with the lowest id that has a diffoscope report or an attestation. */
+export function firstArtifactWith(db: Database, buildId: number, kind: "diffoscope" | "attestation"): number | null {
+  const column = kind === "diffoscope" ? "diffoscope_log_id" : "attestation_log_id";
+  return db.prepare<{ id: number }>(`SELECT min(id) AS id FROM rebuild_artifacts WHERE rebuild_id = ? AND ${column} IS NOT NULL`).get(buildId)?.id ?? null;
+}

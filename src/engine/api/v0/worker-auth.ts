@@ -1,0 +1,34 @@
+/**
+ * v0's worker check (reference §2.5, v0.25): a worker key (within the allow-list, if one is set)
+ * plus the signup secret, or the admin cookie when no secret is configured — the same rule as
+ * registration. There was no registration call in v0: a worker that passes is registered on
+ * first contact and refreshed afterwards, keeping its status.
+ */
+import type { MiddlewareHandler } from "hono";
+import { registerWorker } from "../../scheduler/index.js";
+import type { Database } from "../../store/index.js";
+import { findWorkerByKey, touchWorker } from "../../store/queries/workers.js";
+import { toDbTime } from "../../store/time.js";
+import type { ApiAuth } from "../auth.js";
+import type { ApiEnv } from "../env.js";
+import { forbidden } from "../http-error.js";
+
+export function requireV0Worker(auth: ApiAuth, db: Database): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const key = auth.mayRegister(c);
+    if (!key) throw forbidden();
+    const now = new Date();
+    const known = findWorkerByKey(db, key);
+    if (known) {
+      touchWorker(db, known.id, toDbTime(now));
+      c.set("workerId", known.id);
+      c.set("workerName", known.name);
+    } else {
+      // v0 workers have no name; the start of the key tells them apart.
+      const name = `v0 worker ${key.slice(0, 8)}`;
+      c.set("workerId", registerWorker(db, { name, key, address: c.env.peer }, now));
+      c.set("workerName", name);
+    }
+    await next();
+  };
+}
