@@ -1,5 +1,5 @@
 /** The periodic sync of `serve`: [sync] settings, runs recorded in the store and served at /api/v1/x-sync and /metrics, one sync of a profile at a time. */
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEngineConfig } from "../../src/engine/config.js";
@@ -18,6 +18,13 @@ describe("[sync] in the engine config", () => {
     expect(parse(`[sync]\ninterval = "1d"\n`).sync?.interval).toBe(86_400);
     expect(parse(`[sync]\n`).sync?.interval).toBe(21_600);
     expect(parse("").sync).toBeUndefined();
+  });
+
+  it("loads the example config of contrib/ without a warning", () => {
+    const { config, warnings } = parseEngineConfig(readFileSync(join(import.meta.dirname, "../../contrib/rebuilder.conf"), "utf8"), "contrib/rebuilder.conf");
+    expect(warnings).toEqual([]);
+    expect(config.sync).toEqual({ profiles: [], interval: 21_600, config: "/etc/rebuilder/rebuilder-sync.conf" });
+    expect(config.http.bind_addr).toBe("127.0.0.1:8484");
   });
 
   it("refuses an interval it cannot read, naming the key", () => {
