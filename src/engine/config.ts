@@ -151,7 +151,7 @@ export interface SyncScheduleConfig {
   config?: string;
 }
 
-const DEFAULT_SYNC_INTERVAL = 6 * 3600;
+export const DEFAULT_SYNC_INTERVAL = 6 * 3600;
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 const EXPECTED: Record<Kind, string> = {

@@ -26,7 +26,7 @@ export interface AppProps {
   initialView?: number;
 }
 
-export function App({ source, onQuit, quitNotice = "Finishing running builds before exiting; press q again to hand them back to the queue.", initialView = 0 }: AppProps) {
+export function App({ source, onQuit, quitNotice = "Finishing running builds (and a running sync) before exiting; press q again to hand the builds back to the queue.", initialView = 0 }: AppProps) {
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState(initialView);
   const [help, setHelp] = useState(false);

@@ -185,7 +185,7 @@ describe("tui views", () => {
     await press("x");
     await see("filter by name");
     await press("q");
-    await see("Finishing running builds before exiting; press q again");
+    await see("Finishing running builds (and a running sync) before exiting; press q again");
     expect(quits).toEqual([1]);
     await press("q");
     await see("Handing running builds back");
