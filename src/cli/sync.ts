@@ -1,12 +1,11 @@
 /** `rebuilder sync`, `pkgs sync` and `pkgs sync-profile`: index → local store, with progress and a summary. */
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { defaultSyncConfigPath } from "../engine/paths.js";
 import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
-import { machineDefaultProfiles, systemRoot } from "../sync/default-profiles.js";
+import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
 import type { SyncProfile, SyncProgress } from "../sync/types.js";
+import { unverifiedReason } from "../sync/unverified.js";
 import { CliContext, collect, warn } from "./context.js";
 import { formatBytes, safe, StatusLine } from "./terminal.js";
 
@@ -25,16 +24,26 @@ function describe(e: SyncProgress): string {
   return `parsing ${e.file.split("/").slice(-3).join("/")}: ${e.packages.toLocaleString("en")} packages`;
 }
 
+/**
+ * Each number says what it counts: source package versions imported = new (name unknown before)
+ * + updated (a new version of a known name), out of the distinct versions the index lists.
+ */
 export function summaryLine(s: SyncSummary): string {
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return (
-    `${s.profile}: ${s.packages} source packages (${s.binaries} binaries): ${s.new} new, ${s.changed} changed, ` +
-    `${s.vanished} vanished, ${s.queued} queued` +
-    (s.unchanged ? `, ${s.unchanged} ${s.unchanged === 1 ? "scope" : "scopes"} unchanged` : "") +
+    `${s.profile}: ${plural(s.imported, "source package", "source packages")} imported ` +
+    `(${s.new} new, ${s.updated} updated) of ${s.packages} listed, ` +
+    `${plural(s.binaries, "binary", "binaries")}, ${s.vanished} vanished, ${s.queued} queued` +
+    (s.unchanged ? `, ${plural(s.unchanged, "scope", "scopes")} unchanged` : "") +
     `, took ${s.took_s.toFixed(2)}s`
   );
 }
 
 async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutputOptions): Promise<void> {
+  for (const p of profiles) {
+    const unverified = unverifiedReason(p);
+    if (unverified) warn(unverified);
+  }
   const db = ctx.store();
   const status = new StatusLine();
   let lastPhase = "";
@@ -124,15 +133,8 @@ export function registerSyncCommands(program: Command, pkgs: Command): void {
     .action(async (names: string[], o: { syncConfig?: string } & SyncOutputOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {
-        const file = o.syncConfig ?? defaultSyncConfigPath();
-        let profiles: SyncProfile[];
-        if (o.syncConfig || existsSync(file)) {
-          profiles = loadProfiles(file, names);
-        } else {
-          const detected = machineDefaultProfiles(systemRoot(), file);
-          for (const w of detected.warnings) warn(w);
-          profiles = selectProfiles(detected.profiles, names, "this machine's default profiles");
-        }
+        const { profiles, warnings } = chooseProfiles(o.syncConfig, names);
+        for (const w of warnings) warn(w);
         if (o.printJson) process.stdout.write(`${JSON.stringify(profiles, null, 2)}\n`);
         else await runSync(ctx, profiles, o);
       } finally {

@@ -1,8 +1,11 @@
 /**
- * Importing one PackageReport into the store, in one transaction (reference A.9), with
- * rebuilderd's queueing rules and without its scope bug: the scope is the sync profile's own
- * (profile × release × architecture), and a package vanishes only when no scope lists it any
- * more, so two profiles sharing a distribution never un-see or un-queue each other's packages.
+ * Importing the PackageReports of one sync into the store, in one transaction (reference A.9),
+ * with rebuilderd's queueing rules and without its scope bug: the scope is the sync profile's
+ * own (profile × release × architecture), and a package vanishes only when no scope lists it
+ * any more, so two profiles sharing a distribution never un-see or un-queue each other's packages.
+ *
+ * The reports are staged in temporary tables and written with one statement per table, not a
+ * few per package: a first sync of Debian main writes over 100,000 rows.
  */
 import type { Database } from "../engine/store/index.js";
 import { toDbTime } from "../engine/store/time.js";
@@ -11,115 +14,160 @@ import { enqueueAfterSync, initialNextRetry } from "../engine/scheduler/index.js
 import type { PackageReport } from "./report.js";
 
 export interface ImportCounts {
-  /** Source packages never seen before in this distribution and release. */
+  /** Distinct source package versions the imported indexes list (a version in two scopes counts once). */
+  packages: number;
+  /** Of those, the versions the store did not have before: always new + updated. */
+  imported: number;
+  /** Imported versions of source packages the store did not know at all (no version of the name). */
   new: number;
-  /** Source packages that appeared in a new version. */
-  changed: number;
-  /** Source packages that no scope lists any more. */
+  /** Imported versions of source packages the store already knew in another version. */
+  updated: number;
+  /** Source packages that no scope lists any more, without a newer version taking their place. */
   vanished: number;
   /** Build inputs put on the queue. */
   queued: number;
-  packages: number;
+  /** Binary packages the imported indexes list. */
   binaries: number;
 }
 
 export function emptyCounts(): ImportCounts {
-  return { new: 0, changed: 0, vanished: 0, queued: 0, packages: 0, binaries: 0 };
+  return { packages: 0, imported: 0, new: 0, updated: 0, vanished: 0, queued: 0, binaries: 0 };
 }
 
-export function addCounts(into: ImportCounts, c: ImportCounts): void {
-  for (const k of Object.keys(into) as (keyof ImportCounts)[]) into[k] += c[k];
+/** One report with the scope it replaces and the digest of the index it came from. */
+export interface ScopedReport {
+  report: PackageReport;
+  scope: string;
+  digest: string;
 }
 
-export function importReport(
-  db: Database,
-  report: PackageReport,
-  scope: string,
-  digest: string,
-  policy: SchedulePolicy,
-  now: Date,
-): ImportCounts {
-  const counts = emptyCounts();
+const SCRATCH = [
+  `CREATE TEMP TABLE IF NOT EXISTS staged_groups (gid INTEGER PRIMARY KEY, scope TEXT NOT NULL, distribution TEXT NOT NULL,
+     release TEXT, architecture TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, url TEXT NOT NULL,
+     source_id INTEGER, input_id INTEGER)`,
+  `CREATE TEMP TABLE IF NOT EXISTS staged_binaries (gid INTEGER NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, component TEXT,
+     architecture TEXT NOT NULL, url TEXT NOT NULL, sha256 TEXT, size INTEGER)`,
+  "CREATE TEMP TABLE IF NOT EXISTS current_members (scope TEXT NOT NULL, build_input_id INTEGER NOT NULL, PRIMARY KEY (scope, build_input_id))",
+  "CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)",
+];
+
+export function importReports(db: Database, reports: readonly ScopedReport[], policy: SchedulePolicy, now: Date): ImportCounts {
   const ts = toDbTime(now);
   // Per-connection scratch tables, created before the statements that use them are prepared.
-  db.exec("CREATE TEMP TABLE IF NOT EXISTS current_members (build_input_id INTEGER PRIMARY KEY)");
-  db.exec("CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)");
-  // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
-  const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
-  const q = {
-    upsertSource: db.prepare<{ id: number }>(
-      `INSERT INTO source_packages (name, version, distribution, release, last_seen, seen_in_last_sync) VALUES (?, ?, ?, ?, ?, 1)
-       ON CONFLICT (name, version, distribution, COALESCE(release, 'PLACEHOLDER')) DO UPDATE SET last_seen = excluded.last_seen, seen_in_last_sync = 1
-       RETURNING id`,
-    ),
-    // The no-op update makes RETURNING give the id of an existing row too.
-    upsertInput: db.prepare<{ id: number }>(
-      `INSERT INTO build_inputs (source_package_id, url, backend, architecture, retries, next_retry) VALUES (?, ?, ?, ?, 0, ?)
-       ON CONFLICT (url, backend, architecture, source_package_id) DO UPDATE SET retries = retries
-       RETURNING id`,
-    ),
-    upsertBinary: db.prepare(
-      `INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url, sha256, size)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
-       DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
-    ),
-    member: db.prepare("INSERT OR IGNORE INTO temp.current_members (build_input_id) VALUES (?)"),
-  };
-
+  for (const sql of SCRATCH) db.exec(sql);
   return db.transaction(() => {
-    db.exec("DELETE FROM temp.current_members");
+    const counts = emptyCounts();
+    counts.binaries = stage(db, reports);
+    // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
+    const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
     const sourcesBefore = maxId("source_packages");
     const inputsBefore = maxId("build_inputs");
-    const nextRetry = initialNextRetry(policy, now);
 
-    for (const group of report.packages) {
-      counts.packages++;
-      const sourceId = q.upsertSource.get(group.name, group.version, report.distribution, report.release, ts)!.id;
-      const inputId = q.upsertInput.get(sourceId, group.url, report.distribution, report.architecture, nextRetry)!.id;
-      for (const a of group.artifacts) {
-        q.upsertBinary.run(sourceId, inputId, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null);
-        counts.binaries++;
-      }
-      q.member.run(inputId);
-      if (enqueueAfterSync(db, inputId, inputId > inputsBefore, policy, now) === "queued") counts.queued++;
+    db.prepare(
+      `INSERT INTO source_packages (name, version, distribution, release, last_seen, seen_in_last_sync)
+       SELECT name, version, distribution, release, ?, 1 FROM temp.staged_groups WHERE true ORDER BY gid
+       ON CONFLICT (name, version, distribution, COALESCE(release, 'PLACEHOLDER')) DO UPDATE SET last_seen = excluded.last_seen, seen_in_last_sync = 1`,
+    ).run(ts);
+    db.exec(
+      `UPDATE temp.staged_groups SET source_id = (SELECT s.id FROM source_packages s WHERE s.name = staged_groups.name
+         AND s.version = staged_groups.version AND s.distribution = staged_groups.distribution
+         AND COALESCE(s.release, 'PLACEHOLDER') = COALESCE(staged_groups.release, 'PLACEHOLDER'))`,
+    );
+    db.prepare(
+      `INSERT INTO build_inputs (source_package_id, url, backend, architecture, retries, next_retry)
+       SELECT source_id, url, distribution, architecture, 0, ? FROM temp.staged_groups WHERE true ORDER BY gid
+       ON CONFLICT (url, backend, architecture, source_package_id) DO NOTHING`,
+    ).run(initialNextRetry(policy, now));
+    db.exec(
+      `UPDATE temp.staged_groups SET input_id = (SELECT b.id FROM build_inputs b WHERE b.url = staged_groups.url
+         AND b.backend = staged_groups.distribution AND b.architecture = staged_groups.architecture AND b.source_package_id = staged_groups.source_id)`,
+    );
+    db.exec(
+      `INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url, sha256, size)
+       SELECT g.source_id, g.input_id, b.name, b.version, b.component, b.architecture, b.url, b.sha256, b.size
+       FROM temp.staged_binaries b JOIN temp.staged_groups g ON g.gid = b.gid WHERE true ORDER BY b.rowid
+       ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
+       DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
+    );
+
+    const inputs = db.prepare<{ id: number }>("SELECT input_id AS id FROM temp.staged_groups GROUP BY input_id ORDER BY min(gid)").all();
+    for (const { id } of inputs) {
+      if (enqueueAfterSync(db, id, id > inputsBefore, policy, now) === "queued") counts.queued++;
     }
 
-    // New source rows are "changed" when an older version of the name was there before this import
-    // (an upload and its binNMU arriving together are both new).
+    const listed = db
+      .prepare<{ packages: number }>("SELECT count(DISTINCT source_id) AS packages FROM temp.staged_groups")
+      .get()!;
+    // An imported version is "updated" when an older version of its name was there before this import.
     const created = db
-      .prepare<{ created: number; changed: number | null }>(
-        `SELECT count(*) AS created, sum(EXISTS (
+      .prepare<{ imported: number; updated: number | null }>(
+        `SELECT count(*) AS imported, sum(EXISTS (
            SELECT 1 FROM source_packages o WHERE o.name = n.name AND o.distribution = n.distribution
-             AND COALESCE(o.release, 'PLACEHOLDER') = COALESCE(n.release, 'PLACEHOLDER') AND o.id <= ?)) AS changed
+             AND o.release IS n.release AND o.id <= ?)) AS updated
          FROM source_packages n WHERE n.id > ?`,
       )
       .get(sourcesBefore, sourcesBefore)!;
-    counts.changed = created.changed ?? 0;
-    counts.new = created.created - counts.changed;
+    counts.packages = listed.packages;
+    counts.imported = created.imported;
+    counts.updated = created.updated ?? 0;
+    counts.new = created.imported - counts.updated;
 
-    counts.vanished = retireVanished(db, scope);
-    db.prepare(
+    counts.vanished = retireVanished(db, reports);
+    const recordScope = db.prepare(
       "INSERT INTO sync_scopes (scope, digest, synced_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest, synced_at = excluded.synced_at",
-    ).run(scope, digest, ts);
+    );
+    for (const { scope, digest } of reports) recordScope.run(scope, digest, ts);
+    db.exec("DELETE FROM temp.staged_groups; DELETE FROM temp.staged_binaries; DELETE FROM temp.current_members");
     return counts;
   });
 }
 
 /**
- * Replaces the scope's member list with temp.current_members. Build inputs that left it and
- * are listed by no other scope lose their waiting (not running) queue rows; their source
- * packages become unseen once none of their build inputs is listed anywhere. Returns how many
- * source packages vanished without a newer version taking their place.
+ * Writes the reports into the staging tables, each table with one statement that expands a JSON
+ * array (a row per statement costs more than the whole set-based import). Returns the number of binaries.
  */
-function retireVanished(db: Database, scope: string): number {
-  db.exec("DELETE FROM temp.left_members");
+function stage(db: Database, reports: readonly ScopedReport[]): number {
+  const groups: unknown[][] = [];
+  const binaries: unknown[][] = [];
+  for (const { report, scope } of reports) {
+    for (const g of report.packages) {
+      const gid = groups.push([scope, report.distribution, report.release, report.architecture, g.name, g.version, g.url]);
+      for (const a of g.artifacts) binaries.push([gid, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null]);
+    }
+  }
+  const columns = (n: number) => Array.from({ length: n }, (_, i) => `value->>${i}`).join(", ");
   db.prepare(
-    `INSERT INTO temp.left_members SELECT build_input_id FROM sync_scope_members
-     WHERE scope = ? AND build_input_id NOT IN (SELECT build_input_id FROM temp.current_members)`,
-  ).run(scope);
-  db.prepare("DELETE FROM sync_scope_members WHERE scope = ? AND build_input_id IN (SELECT build_input_id FROM temp.left_members)").run(scope);
-  db.prepare("INSERT OR IGNORE INTO sync_scope_members (scope, build_input_id) SELECT ?, build_input_id FROM temp.current_members").run(scope);
+    `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url)
+     SELECT key + 1, ${columns(7)} FROM json_each(?)`,
+  ).run(JSON.stringify(groups));
+  db.prepare(
+    `INSERT INTO temp.staged_binaries (gid, name, version, component, architecture, url, sha256, size)
+     SELECT ${columns(8)} FROM json_each(?)`,
+  ).run(JSON.stringify(binaries));
+  return binaries.length;
+}
+
+/**
+ * Replaces each scope's member list with the build inputs it lists now. Build inputs that left
+ * a scope and are listed by no other scope lose their waiting (not running) queue rows; their
+ * source packages become unseen once none of their build inputs is listed anywhere. Returns how
+ * many source packages vanished without a newer version taking their place.
+ */
+function retireVanished(db: Database, reports: readonly ScopedReport[]): number {
+  db.exec("DELETE FROM temp.left_members");
+  db.exec("INSERT OR IGNORE INTO temp.current_members (scope, build_input_id) SELECT scope, input_id FROM temp.staged_groups");
+  // Every scope's list is replaced before anything is retired: a package that moved from one scope to another stays.
+  for (const { scope } of reports) {
+    db.prepare(
+      `INSERT OR IGNORE INTO temp.left_members SELECT build_input_id FROM sync_scope_members m
+       WHERE m.scope = ? AND NOT EXISTS (SELECT 1 FROM temp.current_members c WHERE c.scope = m.scope AND c.build_input_id = m.build_input_id)`,
+    ).run(scope);
+    db.prepare(
+      `DELETE FROM sync_scope_members WHERE scope = ?
+       AND build_input_id NOT IN (SELECT build_input_id FROM temp.current_members WHERE scope = ?)`,
+    ).run(scope, scope);
+  }
+  db.exec("INSERT OR IGNORE INTO sync_scope_members (scope, build_input_id) SELECT scope, build_input_id FROM temp.current_members");
 
   const orphaned = "SELECT build_input_id FROM temp.left_members WHERE build_input_id NOT IN (SELECT build_input_id FROM sync_scope_members)";
   db.exec(`DELETE FROM queue WHERE worker IS NULL AND build_input_id IN (${orphaned})`);

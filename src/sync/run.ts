@@ -1,15 +1,14 @@
 /**
  * One sync pass: for each profile, fetch and authenticate its index files, skip every plan whose
  * files and settings are unchanged since the last import, parse the rest completely, then import
- * each scope in its own transaction. Nothing is imported when fetching, checking or parsing fails.
+ * all its scopes in one transaction. Nothing is imported when fetching, checking or parsing fails.
  */
 import { createHash } from "node:crypto";
 import type { Database } from "../engine/store/index.js";
 import type { SchedulePolicy } from "../engine/config.js";
 import { compileFilter } from "./filters.js";
 import { IndexFetcher } from "./fetch.js";
-import { addCounts, emptyCounts, importReport, type ImportCounts } from "./import.js";
-import type { PackageReport } from "./report.js";
+import { emptyCounts, importReports, type ImportCounts, type ScopedReport } from "./import.js";
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile, SyncProgress } from "./types.js";
 import { archlinuxSync } from "./archlinux.js";
 import { debianSync } from "./debian/index.js";
@@ -68,7 +67,7 @@ export async function collectReports(
   db: Database,
   profile: SyncProfile,
   opts: SyncOptions,
-): Promise<{ reports: { report: PackageReport; scope: string; digest: string }[]; unchanged: number }> {
+): Promise<{ reports: ScopedReport[]; unchanged: number }> {
   const progress = (e: SyncProgress) => opts.onProgress?.(profile.name, e);
   const ctx: SyncContext = {
     fetcher: new IndexFetcher(db, opts.dataDir, progress),
@@ -78,7 +77,7 @@ export async function collectReports(
   };
   const plans = await syncMethodFor(profile).plan(profile, ctx);
   const stored = db.prepare<{ digest: string }>("SELECT digest FROM sync_scopes WHERE scope = ?");
-  const out: { report: PackageReport; scope: string; digest: string }[] = [];
+  const out: ScopedReport[] = [];
   let unchanged = 0;
   for (const plan of plans) {
     const digest = planDigest(profile, plan);
@@ -98,11 +97,12 @@ export async function syncProfile(db: Database, profile: SyncProfile, opts: Sync
   const started = performance.now();
   const now = opts.now ?? (() => new Date());
   const { reports, unchanged } = await collectReports(db, profile, opts);
-  const counts = emptyCounts();
-  for (const { report, scope, digest } of reports) {
-    const where = [report.distribution, report.release, report.architecture].filter(Boolean).join("/");
-    opts.onProgress?.(profile.name, { kind: "import", scope: where, packages: report.packages.length });
-    addCounts(counts, importReport(db, report, scope, digest, opts.policy, now()));
+  if (reports.length > 0) {
+    const where = reports.map(({ report: r }) => [r.distribution, r.release, r.architecture].filter(Boolean).join("/")).join(", ");
+    // Distinct source versions: an upload with amd64 and all binaries is in two reports.
+    const packages = new Set(reports.flatMap(({ report: r }) => r.packages.map((g) => `${g.name} ${g.version}`))).size;
+    opts.onProgress?.(profile.name, { kind: "import", scope: where, packages });
   }
+  const counts = reports.length > 0 ? importReports(db, reports, opts.policy, now()) : emptyCounts();
   return { profile: profile.name, ...counts, unchanged, took_s: (performance.now() - started) / 1000 };
 }

@@ -39,7 +39,7 @@ describe("dist/rebuilder", () => {
   it("syncs the signed Debian slice, verifying InRelease, and filters the listing", () => {
     const sync = run(["pkgs", "sync", "debian", DEBIAN_MIRROR, "--release", "bookworm", "--component", "main", "--architecture", "amd64"]);
     expect(sync.status).toBe(0);
-    expect(sync.stdout).toMatch(/16008 source packages \(32325 binaries\): 16008 new, 0 changed, 0 vanished, 16008 queued/);
+    expect(sync.stdout).toMatch(/16008 source packages imported \(16008 new, 0 updated\) of 16008 listed, 32325 binaries, 0 vanished, 16008 queued/);
     const ls = run(["pkgs", "ls", "--json", "--name", "hello"], sync.dataDir);
     const records = JSON.parse(ls.stdout);
     expect(records).toHaveLength(1);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultEngineConfig } from "../../src/engine/config.js";
 import { openStore, type Database } from "../../src/engine/store/index.js";
-import { importReport } from "../../src/sync/import.js";
+import { importReports } from "../../src/sync/import.js";
 import type { PackageReport, SourceGroupReport } from "../../src/sync/report.js";
 
 const policy = defaultEngineConfig().schedule;
@@ -18,6 +18,7 @@ const group = (name: string, version: string, binaries = [name]): SourceGroupRep
   artifacts: binaries.map((b) => ({ name: b, version, component: "main", architecture: "amd64", url: `https://mirror.example/pool/${b}_${version}_amd64.deb` })),
 });
 const report = (...packages: SourceGroupReport[]): PackageReport => ({ distribution: "debian", release: "sid", architecture: "amd64", packages });
+const importReport = (db: Database, r: PackageReport, scope: string, digest: string) => importReports(db, [{ report: r, scope, digest }], policy, now);
 
 const count = (db: Database, sql: string) => (db.prepare<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`).get()!.n);
 const queued = (db: Database) =>
@@ -28,8 +29,8 @@ const queued = (db: Database) =>
 describe("importing a package report", () => {
   it("queues every new version once, with priority 1", () => {
     const db = store();
-    const c = importReport(db, report(group("hello", "2.10-3", ["hello", "hello-doc"]), group("acl", "2.3.2-2")), "p\0sid\0amd64", "d1", policy, now);
-    expect(c).toMatchObject({ new: 2, changed: 0, vanished: 0, queued: 2, packages: 2, binaries: 3 });
+    const c = importReport(db, report(group("hello", "2.10-3", ["hello", "hello-doc"]), group("acl", "2.3.2-2")), "p\0sid\0amd64", "d1");
+    expect(c).toMatchObject({ new: 2, updated: 0, vanished: 0, queued: 2, packages: 2, binaries: 3 });
     expect(queued(db)).toEqual([
       { name: "acl", version: "2.3.2-2", priority: 1 },
       { name: "hello", version: "2.10-3", priority: 1 },
@@ -39,18 +40,18 @@ describe("importing a package report", () => {
   it("is idempotent: the same index again adds no job and no row", () => {
     const db = store();
     const r = report(group("hello", "2.10-3"));
-    importReport(db, r, "s", "d1", policy, now);
-    const again = importReport(db, r, "s", "d1", policy, now);
-    expect(again).toMatchObject({ new: 0, changed: 0, vanished: 0, queued: 0 });
+    importReport(db, r, "s", "d1");
+    const again = importReport(db, r, "s", "d1");
+    expect(again).toMatchObject({ new: 0, updated: 0, vanished: 0, queued: 0 });
     expect(count(db, "SELECT * FROM queue")).toBe(1);
     expect(count(db, "SELECT * FROM binary_packages")).toBe(1);
   });
 
-  it("counts a new version as changed, queues it and drops the old version's waiting job", () => {
+  it("counts a new version as updated, queues it and drops the old version's waiting job", () => {
     const db = store();
-    importReport(db, report(group("hello", "2.10-3")), "s", "d1", policy, now);
-    const c = importReport(db, report(group("hello", "2.10-4")), "s", "d2", policy, now);
-    expect(c).toMatchObject({ new: 0, changed: 1, vanished: 0, queued: 1 });
+    importReport(db, report(group("hello", "2.10-3")), "s", "d1");
+    const c = importReport(db, report(group("hello", "2.10-4")), "s", "d2");
+    expect(c).toMatchObject({ new: 0, updated: 1, vanished: 0, queued: 1 });
     expect(queued(db)).toEqual([{ name: "hello", version: "2.10-4", priority: 1 }]);
     const seen = db.prepare<{ version: string; seen_in_last_sync: number }>("SELECT version, seen_in_last_sync FROM source_packages ORDER BY version").all();
     expect(seen).toEqual([
@@ -59,13 +60,43 @@ describe("importing a package report", () => {
     ]);
   });
 
+  describe("counts per distinct source version across the scopes of one sync", () => {
+    // bar has amd64 and all binaries of one upload; foo's amd64 binaries are a binNMU (+b1) of the upload its all binaries come from.
+    const scopes = (bar: string) => [
+      { report: { ...report(group("bar", bar), group("foo", "1.0-1+b1")), architecture: "amd64" }, scope: "p\0sid\0amd64", digest: bar },
+      { report: { ...report(group("bar", bar), group("foo", "1.0-1")), architecture: "all" }, scope: "p\0sid\0all", digest: bar },
+    ];
+
+    it("a first sync into an empty store: every version new, none updated, each counted once", () => {
+      const c = importReports(store(), scopes("2"), policy, now);
+      expect(c).toMatchObject({ packages: 3, imported: 3, new: 3, updated: 0, queued: 4, binaries: 4 });
+    });
+
+    it("a re-sync with one version bumped: one updated, none new", () => {
+      const db = store();
+      importReports(db, scopes("2"), policy, now);
+      const c = importReports(db, scopes("3"), policy, now);
+      expect(c).toMatchObject({ packages: 3, imported: 1, new: 0, updated: 1, vanished: 0 });
+      expect(c.new + c.updated).toBe(c.imported);
+    });
+
+    it("a package that moves from one scope to the other does not vanish", () => {
+      const db = store();
+      const [amd64, all] = scopes("2");
+      importReports(db, [amd64!, { ...all!, report: { ...all!.report, packages: [] } }], policy, now);
+      const c = importReports(db, [{ ...amd64!, report: { ...amd64!.report, packages: [] } }, all!], policy, now);
+      expect(c).toMatchObject({ vanished: 0, imported: 1, new: 0, updated: 1 });
+      expect(count(db, "SELECT * FROM source_packages WHERE seen_in_last_sync = 0 AND name = 'bar'")).toBe(0);
+    });
+  });
+
   it("marks a vanished package unseen, keeps its history and drops its waiting job but not a running one", () => {
     const db = store();
-    importReport(db, report(group("hello", "1"), group("acl", "1"), group("attr", "1")), "s", "d1", policy, now);
+    importReport(db, report(group("hello", "1"), group("acl", "1"), group("attr", "1")), "s", "d1");
     db.prepare(
       "UPDATE queue SET worker = 7, started_at = '2026-06-01 10:00:00' WHERE build_input_id = (SELECT bi.id FROM build_inputs bi JOIN source_packages sp ON sp.id = bi.source_package_id WHERE sp.name = 'attr')",
     ).run();
-    const c = importReport(db, report(group("hello", "1")), "s", "d2", policy, now);
+    const c = importReport(db, report(group("hello", "1")), "s", "d2");
     expect(c.vanished).toBe(2);
     expect(queued(db).map((q) => q.name)).toEqual(["attr", "hello"]);
     expect(count(db, "SELECT * FROM source_packages WHERE seen_in_last_sync = 0")).toBe(2);
@@ -74,10 +105,10 @@ describe("importing a package report", () => {
 
   it("does not let two profiles sharing a distribution clobber each other", () => {
     const db = store();
-    importReport(db, report(group("hello", "1")), "profile-a\0sid\0amd64", "a", policy, now);
-    importReport(db, report(group("acl", "1")), "profile-b\0sid\0amd64", "b", policy, now);
+    importReport(db, report(group("hello", "1")), "profile-a\0sid\0amd64", "a");
+    importReport(db, report(group("acl", "1")), "profile-b\0sid\0amd64", "b");
     // Profile A syncs again: acl is not in it, but profile B still lists it.
-    const c = importReport(db, report(group("hello", "1")), "profile-a\0sid\0amd64", "a", policy, now);
+    const c = importReport(db, report(group("hello", "1")), "profile-a\0sid\0amd64", "a");
     expect(c.vanished).toBe(0);
     expect(queued(db).map((q) => q.name)).toEqual(["acl", "hello"]);
     expect(count(db, "SELECT * FROM source_packages WHERE seen_in_last_sync = 1")).toBe(2);
@@ -85,11 +116,11 @@ describe("importing a package report", () => {
 
   it("keeps a package listed by two profiles until both drop it", () => {
     const db = store();
-    importReport(db, report(group("hello", "1")), "a", "a", policy, now);
-    importReport(db, report(group("hello", "1")), "b", "b", policy, now);
-    expect(importReport(db, report(), "a", "a2", policy, now).vanished).toBe(0);
+    importReport(db, report(group("hello", "1")), "a", "a");
+    importReport(db, report(group("hello", "1")), "b", "b");
+    expect(importReport(db, report(), "a", "a2").vanished).toBe(0);
     expect(queued(db)).toHaveLength(1);
-    expect(importReport(db, report(), "b", "b2", policy, now).vanished).toBe(1);
+    expect(importReport(db, report(), "b", "b2").vanished).toBe(1);
     expect(queued(db)).toHaveLength(0);
   });
 
@@ -98,16 +129,16 @@ describe("importing a package report", () => {
     const g = group("hello", "1");
     g.artifacts[0]!.sha256 = "ab".repeat(32);
     g.artifacts[0]!.size = 1234;
-    importReport(db, report(g), "s", "d", policy, now);
+    importReport(db, report(g), "s", "d");
     expect(db.prepare("SELECT sha256, size FROM binary_packages").get()).toEqual({ sha256: "ab".repeat(32), size: 1234 });
   });
 
   it("leaves the store exactly as it was when an import fails half-way", () => {
     const db = store();
-    importReport(db, report(group("hello", "1")), "s", "d1", policy, now);
+    importReport(db, report(group("hello", "1")), "s", "d1");
     const before = db.prepare("SELECT * FROM source_packages").all();
     const broken = report(group("acl", "1"), { name: "bad", version: "1", url: "u", artifacts: [{ name: null as never, version: "1", component: "main", architecture: "amd64", url: "u" }] });
-    expect(() => importReport(db, broken, "s", "d2", policy, now)).toThrow();
+    expect(() => importReport(db, broken, "s", "d2")).toThrow();
     expect(db.prepare("SELECT * FROM source_packages").all()).toEqual(before);
     expect(db.prepare("SELECT digest FROM sync_scopes").all()).toEqual([{ digest: "d1" }]);
   });

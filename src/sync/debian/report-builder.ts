@@ -5,10 +5,16 @@
 import type { ArtifactReport, PackageReport, SourceGroupReport } from "../report.js";
 import { buildinfoUrl } from "./buildinfo-url.js";
 
+interface GroupState {
+  group: SourceGroupReport;
+  /** name, version and component of each artifact, to keep an artifact listed twice once. */
+  keys: Set<string>;
+}
+
 interface ReportState {
   report: PackageReport;
   /** source name → upload version → group */
-  groups: Map<string, Map<string, SourceGroupReport>>;
+  groups: Map<string, Map<string, GroupState>>;
 }
 
 export class ReportBuilder {
@@ -34,18 +40,18 @@ export class ReportBuilder {
     if (!state) throw new Error(`no report for architecture ${artifact.architecture}`);
     let versions = state.groups.get(sourceName);
     if (!versions) state.groups.set(sourceName, (versions = new Map()));
-    let group = versions.get(uploadVersion);
-    if (!group) {
+    let entry = versions.get(uploadVersion);
+    if (!entry) {
       const url = buildinfoUrl(this.buildinfoBase, sourceName, uploadVersion, artifact.architecture);
-      group = { name: sourceName, version: uploadVersion, url, artifacts: [] };
-      versions.set(uploadVersion, group);
-      state.report.packages.push(group);
+      entry = { group: { name: sourceName, version: uploadVersion, url, artifacts: [] }, keys: new Set() };
+      versions.set(uploadVersion, entry);
+      state.report.packages.push(entry.group);
     }
     // An `all` binary is listed in binary-all and in every binary-<arch>: keep it once.
-    for (const a of group.artifacts) {
-      if (a.name === artifact.name && a.version === artifact.version && a.component === artifact.component) return;
-    }
-    group.artifacts.push(artifact);
+    const key = `${artifact.name} ${artifact.version} ${artifact.component}`;
+    if (entry.keys.has(key)) return;
+    entry.keys.add(key);
+    entry.group.artifacts.push(artifact);
   }
 
   reports(): PackageReport[] {

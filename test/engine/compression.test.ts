@@ -1,0 +1,76 @@
+/** xz decoding: the machine's native xz and the WebAssembly fallback give the same bytes and the same errors. */
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CorruptDataError, decompressStream, type DecompressOptions } from "../../src/engine/compression.js";
+import { DEBIAN_MIRROR } from "../support/test-data.js";
+
+/** A few hundred KB of index-like text, compressed by the real xz. */
+const text = Buffer.from(
+  Array.from({ length: 4000 }, (_, i) => `Package: pkg${i}\nVersion: ${i}.0-1\nDescription: line ${i * 7919}\n`).join("\n"),
+);
+const compressed = new Uint8Array(execFileSync("xz", ["-c", "-6"], { input: text }));
+
+const decoders: [string, DecompressOptions][] = [
+  ["native xz", {}],
+  ["WebAssembly (forced)", { xz: null }],
+  ["WebAssembly (no xz program found)", { xz: "/nonexistent/bin/xz" }],
+];
+
+async function drain(data: Uint8Array, options: DecompressOptions): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of decompressStream(data, "dists/x/Packages.xz", options)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+describe.each(decoders)("xz through the %s decoder", (_, options) => {
+  it("gives back the exact bytes", async () => {
+    expect((await drain(compressed, options)).equals(text)).toBe(true);
+  });
+
+  it("refuses a truncated stream with a CorruptDataError naming the file", async () => {
+    const err = await drain(compressed.subarray(0, compressed.length - 100), options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptDataError);
+    expect((err as Error).message).toMatch(/^dists\/x\/Packages\.xz: corrupt or truncated xz data \(.+\)$/);
+  });
+
+  it("refuses a garbled stream with a CorruptDataError naming the file", async () => {
+    const garbled = compressed.slice();
+    for (let i = 200; i < 400; i++) garbled[i] = garbled[i]! ^ 0x5a;
+    const err = await drain(garbled, options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptDataError);
+    expect((err as Error).message).toMatch(/^dists\/x\/Packages\.xz: corrupt or truncated xz data \(.+\)$/);
+  });
+});
+
+/** Our xz children that still run (a killed one may linger as a zombie until it is reaped). */
+function runningXzChildren(): number {
+  let n = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const [, comm, state, ppid] = /^\d+ \((.*)\) (\S) (\d+)/.exec(stat)!;
+      if (comm === "xz" && state !== "Z" && Number(ppid) === process.pid) n++;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return n;
+}
+
+describe("native xz process", () => {
+  it("is killed when the reader stops early, and the next decode still works", async () => {
+    // 22 MB decompressed: far more than the pipe holds, so xz is still writing when we stop.
+    const large = new Uint8Array(readFileSync(join(DEBIAN_MIRROR, "dists/bookworm/main/binary-all/Packages.xz")));
+    for await (const chunk of decompressStream(large, "a.xz")) {
+      expect(runningXzChildren()).toBe(1);
+      expect(chunk.byteLength).toBeGreaterThan(0);
+      break;
+    }
+    // SIGKILL is sent at once; the process is gone once the kernel has handled it.
+    for (let waited = 0; runningXzChildren() > 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runningXzChildren()).toBe(0);
+    expect((await drain(compressed, {})).equals(text)).toBe(true);
+  });
+});
