@@ -6,6 +6,7 @@ import { registerPkgsList } from "./pkgs.js";
 import { registerQueueCommands } from "./queue.js";
 import { registerBuildCommand } from "./build.js";
 import { registerStatusCommand } from "./status.js";
+import { registerDoctorCommand } from "./doctor.js";
 import { registerTuiCommand } from "./tui.js";
 import { registerServeCommand } from "./serve.js";
 import { registerWorkerCommand } from "./worker.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerQueueCommands(program);
   registerBuildCommand(program);
   registerStatusCommand(program);
+  registerDoctorCommand(program);
   registerTuiCommand(program);
   registerServeCommand(program);
   registerWorkerCommand(program);
