@@ -5,12 +5,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { request } from "undici";
 import { cli } from "../cli/fixture.js";
+import { DEBIAN_MIRROR } from "../support/test-data.js";
 
 /** Polls `check` until it returns a value other than undefined, at most `seconds`; fails naming `what`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, seconds = 60, everyMs = 100): Promise<T> {
@@ -141,4 +142,54 @@ export function storeDigest(dataDir: string): string {
   } finally {
     db.close();
   }
+}
+
+export interface ServerEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Subscribes to `/api/v1/x-events` now and resolves with the first event `match` accepts
+ * (at most `seconds`); the stream is closed afterwards.
+ */
+export async function nextEvent(url: string, match: (e: ServerEvent) => boolean, seconds = 120): Promise<ServerEvent> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no matching event from ${url}/api/v1/x-events within ${seconds}s`)), seconds * 1000);
+  try {
+    const r = await request(`${url}/api/v1/x-events`, { signal: abort.signal });
+    if (r.statusCode !== 200) throw new Error(`x-events answered ${r.statusCode}`);
+    let buffer = "";
+    for await (const chunk of r.body) {
+      buffer += chunk.toString();
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (event && data) {
+          const e = { event, data: JSON.parse(data) as Record<string, unknown> };
+          if (match(e)) return e;
+        }
+      }
+    }
+    throw new Error("x-events stream ended");
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
+/**
+ * The signed bookworm slice of test/data as a sync profile (`bookworm`), and the `[sync]`
+ * section that makes `serve` sync it at start and then hourly.
+ */
+export function bookwormSync(root: string): { syncConfig: string; section: string } {
+  const syncConfig = join(root, "rebuilder-sync.conf");
+  writeFileSync(
+    syncConfig,
+    `[profile."bookworm"]\ndistro = "debian"\ncomponents = ["main"]\narchitectures = ["amd64", "all"]\nreleases = ["bookworm"]\nsource = "${DEBIAN_MIRROR}"\n`,
+  );
+  return { syncConfig, section: `[sync]\nprofiles = ["bookworm"]\ninterval = "1h"\nconfig = "${syncConfig}"\n` };
 }
