@@ -13,6 +13,9 @@ import { registerWorkerCommand } from "./worker.js";
 import { registerCheckCommand } from "./check.js";
 import { registerRemoteCommands } from "./remote.js";
 import { CommandExit } from "./exit.js";
+import { registerWorkersCommands } from "./workers.js";
+import { registerSyncStdinCommand } from "./sync-stdin.js";
+import { registerCompletionsCommand } from "./completions.js";
 import { safe } from "./terminal.js";
 
 export function buildProgram(): Command {
@@ -22,6 +25,7 @@ export function buildProgram(): Command {
     .option("--data-dir <dir>", "where the store lives (default: $REBUILDER_DATA_DIR, else the XDG data directory)")
     .option("-c, --config <file>", "engine configuration in rebuilderd.conf / rebuilderd-worker.conf form")
     .option("-v, --verbose", "more output (repeatable)", (_: string, n: number) => n + 1, 0)
+    .option("-H, --endpoint <url>", "work on this rebuilderd-compatible server instead of the local store")
     .option("-C, --color", "colours even when the output is not a terminal")
     .showHelpAfterError()
     .exitOverride();
@@ -38,6 +42,9 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerCheckCommand(program);
   registerRemoteCommands(program);
+  registerWorkersCommands(program);
+  registerSyncStdinCommand(pkgs);
+  registerCompletionsCommand(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of pkgs.commands) c.exitOverride();
   return program;

@@ -4,14 +4,32 @@ import { zstdDecompress } from "../engine/compression.js";
 import { attestationBlob, buildLogBlob, diffoscopeBlob } from "../engine/store/queries/evidence.js";
 import { listBinaryPackages, type BinaryPackageFilter, type BinaryPackageRecord } from "../engine/store/queries/packages.js";
 import type { Database } from "../engine/store/index.js";
+import { clientFor, endpointOf, remoteBinaries, remoteEvidence, type EvidenceKind } from "./client/remote-commands.js";
+import { BOLD, painter, statusColor, type Paint } from "./colors.js";
 import { CliContext } from "./context.js";
+import { showEvidence } from "./pager.js";
 import { safe } from "./terminal.js";
 
 const STATUSES = ["GOOD", "BAD", "UNKWN"] as const;
 
-export function packageLine(r: BinaryPackageRecord): string {
-  const status = (r.status ?? "UNKWN").padEnd(5);
-  return `[${status}] ${`${r.name} ${r.version}`.padEnd(60)} (${r.distribution}, ${r.release ?? "<none>"}, ${r.component ?? "<none>"}, ${r.architecture}) ${JSON.stringify(r.url)}`;
+/** rebuildctl's line; fields from outside are made safe before they are coloured. */
+export function packageLine(r: BinaryPackageRecord, paint: Paint = (_, t) => t): string {
+  const status = r.status ?? "UNKWN";
+  const nameVersion = safe(`${r.name} ${r.version}`);
+  return `${paint(BOLD, "[")}${paint(statusColor(status), safe(status).padEnd(5))}${paint(BOLD, "]")} ` +
+    `${paint(BOLD, nameVersion)}${" ".repeat(Math.max(0, 60 - nameVersion.length))} ` +
+    safe(`(${r.distribution}, ${r.release ?? "<none>"}, ${r.component ?? "<none>"}, ${r.architecture}) ${JSON.stringify(r.url)}`);
+}
+
+/** The local store's binaries page by page, so memory stays flat on large stores. */
+function* localBinaries(db: Database, filter: BinaryPackageFilter): Generator<BinaryPackageRecord[]> {
+  for (let after: number | undefined; ; ) {
+    // By name, as rebuildctl asks a server for them.
+    const page = listBinaryPackages(db, filter, { limit: 5000, after, sort: "name" });
+    if (page.records.length === 0) return;
+    yield page.records;
+    after = page.records.at(-1)!.id;
+  }
 }
 
 function packageFilterOptions(cmd: Command): Command {
@@ -26,7 +44,7 @@ function packageFilterOptions(cmd: Command): Command {
     .option("--seen-only", "hide packages that vanished from the index");
 }
 
-function filterFrom(o: Record<string, string | boolean | undefined>): BinaryPackageFilter {
+export function filterFrom(o: Record<string, string | boolean | undefined>): BinaryPackageFilter {
   if (o.status !== undefined && !STATUSES.includes(o.status as never)) {
     throw new Error(`--status must be one of ${STATUSES.join(", ")}`);
   }
@@ -43,8 +61,9 @@ function filterFrom(o: Record<string, string | boolean | undefined>): BinaryPack
 }
 
 /** `pkgs log|diffoscope|attestation`: the evidence of exactly one package's latest rebuild. */
-function registerEvidenceCommand(pkgs: Command, name: string, description: string, blob: (db: Database, r: BinaryPackageRecord) => Uint8Array | null): void {
-  packageFilterOptions(pkgs.command(name).description(description)).action((o: Record<string, string | boolean | undefined>, cmd: Command) => {
+function registerEvidenceCommand(pkgs: Command, name: EvidenceKind, description: string, blob: (db: Database, r: BinaryPackageRecord) => Uint8Array | null): void {
+  packageFilterOptions(pkgs.command(name).description(description)).action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
+    if (endpointOf(cmd)) return remoteEvidence(cmd, name as EvidenceKind, filterFrom(o));
     const ctx = CliContext.of(cmd);
     try {
       const db = ctx.store();
@@ -52,9 +71,7 @@ function registerEvidenceCommand(pkgs: Command, name: string, description: strin
       if (total !== 1) throw new Error(`package lookup matched ${total} packages, not exactly one; please be more specific`);
       const data = blob(db, records[0]!);
       if (!data) throw new Error(`${records[0]!.name} ${records[0]!.version} has no ${name} (not built yet${name === "log" ? "" : `, or none for its verdict`})`);
-      const text = new TextDecoder().decode(zstdDecompress(data));
-      // Logs and reports are text from builds: never let them drive the terminal.
-      process.stdout.write(name === "attestation" ? `${text}\n` : process.stdout.isTTY ? safe(text) : text);
+      await showEvidence(name, new TextDecoder().decode(zstdDecompress(data)));
     } finally {
       ctx.close();
     }
@@ -69,20 +86,17 @@ export function registerPkgsList(pkgs: Command): void {
   );
   packageFilterOptions(pkgs.command("ls").description("list binary packages and their verdicts"))
     .option("--json", "print a JSON array of v1 BinaryPackage records")
-    .action((o: Record<string, string | boolean | undefined>, cmd: Command) => {
+    .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const filter = filterFrom(o);
+      const paint = painter(cmd);
       const ctx = CliContext.of(cmd);
       try {
-        const db = ctx.store();
         const out = process.stdout;
         const records: BinaryPackageRecord[] = [];
-        // Page through like rebuildctl does, so memory stays flat on large stores.
-        for (let after: number | undefined; ; ) {
-          const page = listBinaryPackages(db, filter, { limit: 5000, after });
-          if (page.records.length === 0) break;
-          if (o.json) records.push(...page.records);
-          else for (const r of page.records) out.write(`${safe(packageLine(r))}\n`);
-          after = page.records.at(-1)!.id;
+        const pages = endpointOf(cmd) ? remoteBinaries(clientFor(cmd), filter) : localBinaries(ctx.store(), filter);
+        for await (const page of pages) {
+          if (o.json) records.push(...page);
+          else for (const r of page) out.write(`${packageLine(r, paint)}\n`);
         }
         if (o.json) out.write(`${JSON.stringify(records, null, 2)}\n`);
       } finally {

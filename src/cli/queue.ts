@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { dropQueue, pushQueue, type QueueMatch } from "../engine/scheduler/index.js";
 import { listQueue, type QueuedJobRecord } from "../engine/store/queries/queue.js";
 import { fromDbTime, toDbTime } from "../engine/store/time.js";
+import { clientFor, endpointOf } from "./client/remote-commands.js";
+import { BOLD, GREEN, GREY, painter, type Paint } from "./colors.js";
 import { CliContext } from "./context.js";
 import { safe } from "./terminal.js";
 
@@ -14,10 +16,24 @@ function secsToHuman(seconds: number): string {
   return h > 0 ? `${two(h)}h ${two(m)}m ${two(s)}s` : `${two(m)}m ${two(s)}s`;
 }
 
-export function queueLine(j: QueuedJobRecord, now: Date): string {
-  const time = (t: string | null) => (t ? t.replace("T", " ").slice(0, 19) : "");
+/** rebuildctl's line; fields from outside are made safe before they are coloured. */
+export function queueLine(j: QueuedJobRecord, now: Date, paint: Paint = (_, t) => t): string {
+  const time = (t: string | null) => (t ? safe(t.replace("T", " ").slice(0, 19)) : "");
   const running = j.started_at ? secsToHuman((now.getTime() - fromDbTime(j.started_at.replace("T", " ")).getTime()) / 1000) : "";
-  return `${time(j.queued_at)} ${`${j.name} ${j.version}`.padEnd(60)} ${running.padStart(11)} ${time(j.started_at).padEnd(19)} ${JSON.stringify(j.distribution)} ${j.release === null ? "None" : `Some(${JSON.stringify(j.release)})`} ${JSON.stringify(j.architecture)}`;
+  const name = safe(j.name);
+  const nameVersion = `${paint(BOLD, name)} ${safe(j.version)}${" ".repeat(Math.max(0, 60 - name.length - 1 - safe(j.version).length))}`;
+  return `${paint(GREY, time(j.queued_at))} ${nameVersion} ${paint(GREEN, running.padStart(11))} ${time(j.started_at).padEnd(19)} ${safe(`${JSON.stringify(j.distribution)} ${j.release === null ? "None" : `Some(${JSON.stringify(j.release)})`} ${JSON.stringify(j.architecture)}`)}`;
+}
+
+/** Jobs due now (all with `planned`), page by page: from the local store or the `-H` server. */
+async function* queuePages(cmd: Command, ctx: CliContext, planned: boolean, now: Date): AsyncGenerator<QueuedJobRecord[]> {
+  if (!endpointOf(cmd)) {
+    yield listQueue(ctx.store(), planned ? {} : { due_at: toDbTime(now) }, { limit: 1_000_000 }).records;
+    return;
+  }
+  const client = clientFor(cmd);
+  const due = (j: QueuedJobRecord) => planned || j.next_retry === null || fromDbTime(j.next_retry.replace("T", " ")) <= now;
+  for await (const page of client.pages((q) => client.listQueue(q), {})) yield page.filter(due);
 }
 
 function parsePriority(v: string): number {
@@ -34,13 +50,19 @@ export function registerQueueCommands(program: Command): void {
     .option("--head", "only the first 25 jobs")
     .option("-p, --planned", "include jobs whose retry is not due yet")
     .option("--json", "print a JSON array of v1 QueuedJob records")
-    .action((o: { head?: boolean; planned?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (o: { head?: boolean; planned?: boolean; json?: boolean }, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {
         const now = new Date();
-        const { records } = listQueue(ctx.store(), o.planned ? {} : { due_at: toDbTime(now) }, { limit: o.head ? 25 : 1_000_000 });
-        if (o.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
-        else for (const j of records) process.stdout.write(`${safe(queueLine(j, now))}\n`);
+        const paint = painter(cmd);
+        const records: QueuedJobRecord[] = [];
+        for await (const page of queuePages(cmd, ctx, o.planned === true, now)) {
+          records.push(...page);
+          if (o.head && records.length >= 25) break;
+        }
+        const shown = o.head ? records.slice(0, 25) : records;
+        if (o.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+        else for (const j of shown) process.stdout.write(`${queueLine(j, now, paint)}\n`);
       } finally {
         ctx.close();
       }
@@ -56,7 +78,11 @@ export function registerQueueCommands(program: Command): void {
     .option("--architecture <arch>", "build architecture")
     .option("--release <release>", "release")
     .option("--priority <n>", "lower runs sooner (0 manual, 1 new, 2 retry)", parsePriority, 0)
-    .action((distro: string, component: string, name: string, version: string | undefined, o: { architecture?: string; release?: string; priority: number }, cmd: Command) => {
+    .action(async (distro: string, component: string, name: string, version: string | undefined, o: { architecture?: string; release?: string; priority: number }, cmd: Command) => {
+      if (endpointOf(cmd)) {
+        const request = { distribution: distro, release: o.release ?? null, component, name, version: version ?? null, architecture: o.architecture ?? null, status: null, priority: o.priority };
+        return clientFor(cmd, true).pushQueue(request);
+      }
       const ctx = CliContext.of(cmd);
       try {
         const n = pushQueue(ctx.store(), { distribution: distro, component, name, version, architecture: o.architecture, release: o.release }, o.priority, new Date());
@@ -75,7 +101,8 @@ export function registerQueueCommands(program: Command): void {
     .argument("[version]")
     .option("--architecture <arch>", "build architecture")
     .option("--release <release>", "release")
-    .action((distro: string, component: string, name: string, version: string | undefined, o: { architecture?: string; release?: string }, cmd: Command) => {
+    .action(async (distro: string, component: string, name: string, version: string | undefined, o: { architecture?: string; release?: string }, cmd: Command) => {
+      if (endpointOf(cmd)) return clientFor(cmd, true).dropQueue({ distribution: distro, component, architecture: o.architecture, name, version, release: o.release });
       const ctx = CliContext.of(cmd);
       try {
         dropQueue(ctx.store(), { distribution: distro, component, name, version, architecture: o.architecture, release: o.release });
@@ -93,8 +120,12 @@ export function registerQueueCommands(program: Command): void {
     .option("--architecture <arch>")
     .option("--name <name>")
     .option("--priority <n>", "lower runs sooner", parsePriority, 0)
-    .action((status: string, o: { distro?: string; release?: string; architecture?: string; name?: string; priority: number }, cmd: Command) => {
+    .action(async (status: string, o: { distro?: string; release?: string; architecture?: string; name?: string; priority: number }, cmd: Command) => {
       if (!["BAD", "FAIL", "UNKWN"].includes(status)) throw new Error(`status must be BAD, FAIL or UNKWN, got ${JSON.stringify(status)}`);
+      if (endpointOf(cmd)) {
+        const request = { distribution: o.distro ?? null, release: o.release ?? null, component: null, name: o.name ?? null, version: null, architecture: o.architecture ?? null, status, priority: o.priority };
+        return clientFor(cmd, true).pushQueue(request);
+      }
       const ctx = CliContext.of(cmd);
       try {
         const match: QueueMatch = { status: status as QueueMatch["status"], distribution: o.distro, release: o.release, architecture: o.architecture, name: o.name };

@@ -4,9 +4,12 @@ import { unbuildableJobs } from "../engine/diagnostics/unbuildable.js";
 import { storeStatus } from "../engine/store/queries/status.js";
 import { nowDb } from "../engine/store/time.js";
 import { resolveCapabilities } from "../engine/workers/index.js";
+import { endpointOf, remoteStatus } from "./client/remote-commands.js";
+import { painter } from "./colors.js";
 import { CliContext } from "./context.js";
 import { unbuildableText } from "./idle-problems.js";
 import { safe } from "./terminal.js";
+import { workerStatusLine } from "./workers.js";
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -14,6 +17,7 @@ export function registerStatusCommand(program: Command): void {
     .description("workers, verdicts and the queue of the local store")
     .option("--json", "print the status as JSON")
     .action(async (o: { json?: boolean }, cmd: Command) => {
+      if (endpointOf(cmd)) return remoteStatus(cmd, o.json === true, (w) => workerStatusLine(w, painter(cmd)));
       const ctx = CliContext.of(cmd);
       try {
         const s = storeStatus(ctx.store(), nowDb());

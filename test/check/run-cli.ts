@@ -15,10 +15,10 @@ export interface CliResult {
 
 /** `home` stands in for the user's home: config (remotes) in home/config, the store in home/data. */
 function envFor(home: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, "config"), XDG_DATA_HOME: join(home, "share"), REBUILDER_DATA_DIR: join(home, "data"), ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, "config"), XDG_DATA_HOME: join(home, "share"), REBUILDER_DATA_DIR: join(home, "data") };
   delete env.REBUILDERD_COOKIE_PATH;
   delete env.NO_COLOR;
-  return env;
+  return { ...env, ...extra };
 }
 
 process.stdout.setMaxListeners(0);

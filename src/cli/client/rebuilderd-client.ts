@@ -94,6 +94,10 @@ export class RebuilderdClient implements RebuilderApi {
     return this.json("GET", "/api/v1/workers", { query });
   }
 
+  dashboard(query: Query = {}): Promise<unknown> {
+    return this.json("GET", "/api/v1/dashboard", { query });
+  }
+
   /** Every page of a listing, following rebuildctl's id cursor until a page comes back empty. */
   async *pages<T extends { id: number }>(list: (q: Query) => Promise<Listing<T>>, query: Query): AsyncGenerator<T[]> {
     for (let after: number | undefined; ; ) {

@@ -1,0 +1,140 @@
+/**
+ * rebuildctl parity: the same commands on the local store and with `-H` against our own
+ * `rebuilder serve` (a real process on a loopback port) serving that same store, which must
+ * print the same; admin commands with the cookie found as rebuildctl finds it.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServe, type Served } from "../serve/serve-process.js";
+import { keyOf, seedStore, tempDir } from "./harness.js";
+import { runCli } from "./run-cli.js";
+
+describe("rebuildctl parity: local store and -H against rebuilder serve", () => {
+  let served: Served;
+  let home: string;
+  let cookiePath: string;
+  const local = (...args: string[]) => runCli(home, args);
+  const remote = (...args: string[]) => runCli(home, ["-H", served.url, ...args]);
+  const admin = (...args: string[]) => runCli(home, ["-H", served.url, ...args], { REBUILDERD_COOKIE_PATH: cookiePath });
+
+  beforeAll(async () => {
+    home = tempDir();
+    const dataDir = join(home, "data");
+    (
+      await seedStore(dataDir, keyOf(1), [
+        { name: "acl", version: "2.3.1-3", status: "GOOD" },
+        { name: "bash", version: "5.2.15-2", status: "BAD" },
+        { name: "coreutils", version: "9.1-1" },
+        { name: "dash", version: "0.5.12-2", status: "FAIL" },
+      ])
+    ).close();
+    const config = join(home, "rebuilder.conf");
+    writeFileSync(config, "[diffoscope]\nenabled = false\n");
+    served = await startServe({ dataDir, config, args: ["--slots", "0"] });
+    cookiePath = join(dataDir, "..", "auth-cookie");
+  }, 120_000);
+  afterAll(async () => {
+    await served?.stop();
+  });
+
+  it("pkgs ls prints the same lines and the same JSON", async () => {
+    const [l, r] = [await local("pkgs", "ls"), await remote("pkgs", "ls")];
+    expect(r.stdout).toBe(l.stdout);
+    expect(r.stdout).toMatch(/^\[GOOD \] acl 2\.3\.1-3 +\(debian, bookworm, main, amd64\) "https:\/\/mirror\.test\/pool\/acl_2\.3\.1-3_amd64\.deb"$/m);
+    expect((await remote("pkgs", "ls", "--status", "UNKWN")).stdout).toMatch(/^\[UNKWN\] coreutils 9\.1-1 /m);
+    const [lj, rj] = [await local("pkgs", "ls", "--json", "--name", "bash"), await remote("pkgs", "ls", "--json", "--name", "bash")];
+    expect(JSON.parse(rj.stdout)).toEqual(JSON.parse(lj.stdout));
+  });
+
+  it("colours only with -C when the output is not a terminal", async () => {
+    expect((await remote("pkgs", "ls", "--name", "acl")).stdout).not.toContain("\x1b[");
+    expect((await remote("-C", "pkgs", "ls", "--name", "acl")).stdout).toContain("\x1b[32mGOOD \x1b[0m");
+  });
+
+  it("pkgs log and attestation fetch the evidence; a lookup that is not exactly one package fails as rebuildctl does", async () => {
+    expect((await remote("pkgs", "log", "--name", "acl")).stdout).toBe("building acl\n");
+    const attestation = JSON.parse((await remote("pkgs", "attestation", "--name", "acl")).stdout);
+    expect(attestation.signed.products).toHaveProperty(["acl_2.3.1-3_amd64.deb"]);
+    const none = await remote("pkgs", "log", "--name", "nosuchpkg");
+    expect(none.stderr).toContain("Package lookup did not return exactly one result. Please be more specific");
+    expect(none.code).toBe(1);
+    const unbuilt = await remote("pkgs", "attestation", "--name", "coreutils");
+    expect(unbuilt.stderr).toContain("Package has not been built yet");
+  });
+
+  it("queue push needs the admin cookie, found through REBUILDERD_COOKIE_PATH; queue ls and drop follow", async () => {
+    const refused = await remote("queue", "push", "debian", "main", "coreutils");
+    expect(refused.stderr).toMatch(/HTTP 403 Forbidden \(no admin cookie: set \[endpoints\."http:\/\/127\.0\.0\.1:\d+"\] cookie in ~\/\.config\/rebuilderd\.conf, or REBUILDERD_COOKIE_PATH\)/);
+    expect(refused.code).toBe(1);
+    const pushed = await admin("queue", "push", "debian", "main", "coreutils");
+    expect(pushed).toMatchObject({ code: 0, stdout: "" });
+    const [l, r] = [await local("queue", "ls"), await remote("queue", "ls")];
+    expect(r.stdout).toBe(l.stdout);
+    expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d coreutils 9\.1-1 +"debian" Some\("bookworm"\) "amd64"$/m);
+    expect((await admin("queue", "drop", "debian", "main", "coreutils")).code).toBe(0);
+    expect((await remote("queue", "ls", "--json")).stdout).toBe("[]\n");
+  });
+
+  it("finds the cookie under [endpoints.\"URL\"] of ~/.config/rebuilderd.conf", async () => {
+    const cookie = await served.cookie();
+    const user = tempDir();
+    writeFileSync(join(user, "rebuilderd.conf"), `[endpoints."${served.url}"]\ncookie = "${cookie}"\n`);
+    const r = await runCli(home, ["-H", served.url, "queue", "push", "debian", "main", "acl"], { XDG_CONFIG_HOME: user });
+    expect(r.code).toBe(0);
+    expect((await remote("queue", "ls")).stdout).toMatch(/ acl 2\.3\.1-3 /);
+    expect((await admin("queue", "drop", "debian", "main", "acl")).code).toBe(0);
+  });
+
+  it("status and workers ls", async () => {
+    const r = await remote("status");
+    expect(r.stdout).toContain("packages: 1 GOOD, 1 BAD, 1 FAIL, 1 UNKWN\n");
+    expect(r.stdout).toMatch(/queue: \d+ waiting, 0 running, \d+ planned for a retry/);
+    expect((await remote("workers", "ls", "--json")).stdout).toBe((await local("workers", "ls", "--json")).stdout);
+  });
+
+  it("pkgs sync-stdin posts one PackageReport; a malformed one is refused before anything is sent", async () => {
+    const report = {
+      distribution: "debian",
+      release: "bookworm",
+      architecture: "amd64",
+      packages: [
+        {
+          name: "zstd",
+          version: "1.5.4+dfsg2-5",
+          url: "https://buildinfo.test/zstd.buildinfo",
+          artifacts: [{ name: "zstd", version: "1.5.4+dfsg2-5", component: "main", architecture: "amd64", url: "https://mirror.test/pool/zstd_1.5.4+dfsg2-5_amd64.deb" }],
+        },
+      ],
+    };
+    const stdin = join(tempDir(), "report.json");
+    writeFileSync(stdin, JSON.stringify(report));
+    const r = await runCliWithStdin(stdin, () => admin("pkgs", "sync-stdin"));
+    expect(r.code).toBe(0);
+    expect((await remote("pkgs", "ls", "--name", "zstd")).stdout).toMatch(/^\[UNKWN\] zstd 1\.5\.4\+dfsg2-5 /);
+    writeFileSync(stdin, JSON.stringify({ ...report, packages: "nope" }));
+    const bad = await runCliWithStdin(stdin, () => admin("pkgs", "sync-stdin"));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("packages");
+  });
+
+  it("check asks our serve and verifies its co-signed attestation against its published key", async () => {
+    const other = tempDir();
+    (await seedStore(join(other, "data"), keyOf(2), [{ name: "acl", version: "2.3.1-3" }])).close();
+    const r = await runCli(other, ["check", "acl", "--remote", served.url]);
+    expect(r.stdout).toMatch(/acl 2\.3\.1-3\s+local UNKWN {2}remotes 1\/1 GOOD {2}verified/);
+    expect(r.code).toBe(0);
+  });
+});
+
+/** Runs `fn` with process.stdin reading `file`. */
+async function runCliWithStdin<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const { createReadStream } = await import("node:fs");
+  const saved = Object.getOwnPropertyDescriptor(process, "stdin")!;
+  Object.defineProperty(process, "stdin", { value: createReadStream(file), configurable: true });
+  try {
+    return await fn();
+  } finally {
+    Object.defineProperty(process, "stdin", saved);
+  }
+}
