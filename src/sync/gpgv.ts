@@ -76,7 +76,7 @@ async function runGpgv(homedir: string, keyring: string, args: string[], what: s
   try {
     await access(keyringPath);
   } catch {
-    throw new SignatureError(`${what}: keyring ${keyringPath} not found`);
+    throw new SignatureError(`${what}: keyring ${keyringPath} not found; install the distribution's keyring package (Debian: debian-archive-keyring) or set keyring = "<file>" in the profile`);
   }
   const argv = ["--homedir", homedir, "--keyring", keyringPath, "--status-fd", "1", ...args];
   const { exitCode, status, stderr } = await new Promise<{ exitCode: number; status: string; stderr: string }>(
@@ -87,7 +87,7 @@ async function runGpgv(homedir: string, keyring: string, args: string[], what: s
         { env: { ...process.env, LC_ALL: "C" }, timeout: GPGV_TIMEOUT_MS, maxBuffer: 16 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (err as NodeJS.ErrnoException & { code?: unknown }).code : 0;
-          if (code === "ENOENT") fail(new SignatureError(`${what}: gpgv not found (install the Debian package gpgv)`));
+          if (code === "ENOENT") fail(new SignatureError(`${what}: gpgv not found (install the Debian package gpgv, or gnupg on Arch)`));
           else if (typeof code !== "number") fail(new SignatureError(`${what}: gpgv did not finish: ${err?.message}`));
           else done({ exitCode: code, status: String(stdout), stderr: String(stderr) });
         },

@@ -3,6 +3,7 @@
  * profiles for a user without any are in default-profiles.ts.
  */
 import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import type { IncludeRule, ReleaseSpec, SyncProfile } from "./types.js";
 
@@ -113,14 +114,32 @@ export function parseSyncConfig(text: string, file: string): { profiles: SyncPro
   return { profiles: Object.entries(profiles).map(([name, raw]) => parseProfile(file, name, raw, warnings)), warnings };
 }
 
-export function loadSyncConfig(file: string): { profiles: SyncProfile[]; warnings: string[] } {
+/** A keyring or a local source written relative in a sync config means relative to the config's folder. */
+function resolveProfilePaths(profile: SyncProfile, dir: string): SyncProfile {
+  const local = (value: string) => (isAbsolute(value) || URL_SCHEME.test(value) ? value : resolve(dir, value));
+  return {
+    ...profile,
+    source: local(profile.source),
+    releases: profile.releases.map((r) => (r.source === undefined ? r : { ...r, source: local(r.source) })),
+    ...(profile.keyring !== undefined ? { keyring: local(profile.keyring) } : {}),
+  };
+}
+
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/** Loads a sync config; `file` is made absolute, and so are the paths inside it. */
+export function loadSyncConfig(given: string): { profiles: SyncProfile[]; warnings: string[] } {
+  const file = resolve(given);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read sync config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint = code === "ENOENT" ? "; check the --sync-config path" : "; check that it is a readable file";
+    throw new ConfigError(`${file}: cannot read sync config: ${code ?? (err as Error).message}${hint}`);
   }
-  return parseSyncConfig(text, file);
+  const parsed = parseSyncConfig(text, file);
+  return { ...parsed, profiles: parsed.profiles.map((p) => resolveProfilePaths(p, dirname(file))) };
 }
 
 export function selectProfiles(all: SyncProfile[], names: string[], file: string): SyncProfile[] {

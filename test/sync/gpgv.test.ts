@@ -57,7 +57,7 @@ describe("verifyClearsigned", () => {
 
   it("names a missing keyring", async () => {
     await expect(verifyClearsigned(key.clearsign(text), "/nonexistent/k.gpg", "x")).rejects.toThrow(
-      "x: keyring /nonexistent/k.gpg not found",
+      "x: keyring /nonexistent/k.gpg not found; install the distribution's keyring package (Debian: debian-archive-keyring) or set keyring",
     );
   });
 
@@ -108,7 +108,7 @@ describe("gpgv itself", () => {
     process.env.PATH = "/nonexistent";
     try {
       await expect(verifyClearsigned(signed, key.keyring, "x")).rejects.toThrow(
-        "x: gpgv not found (install the Debian package gpgv)",
+        "x: gpgv not found (install the Debian package gpgv, or gnupg on Arch)",
       );
     } finally {
       process.env.PATH = path;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { resolve } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { loadSyncConfig, parseSyncConfig, selectProfiles } from "../../src/sync/profiles.js";
 
 const upstream = resolve(import.meta.dirname, "../fixtures/config/rebuilderd-sync.conf");
@@ -53,7 +55,26 @@ source = "/m"
     );
     expect(() => parseSyncConfig(`[profile."x"]\ndistro = "debian"\n`, "t.conf")).toThrow('t.conf: [profile."x"] needs "source"');
     expect(() => parseSyncConfig(`[profile."x"\n`, "t.conf")).toThrow(/t\.conf: not valid TOML/);
-    expect(() => loadSyncConfig("/nonexistent/sync.conf")).toThrow(/\/nonexistent\/sync\.conf: cannot read sync config: ENOENT/);
+    expect(() => loadSyncConfig("/nonexistent/sync.conf")).toThrow("/nonexistent/sync.conf: cannot read sync config: ENOENT; check the --sync-config path");
+  });
+
+  it("takes a relative keyring or local source from the sync config's folder; URLs stay as written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rebuilder-sync-conf-"));
+    writeFileSync(
+      join(dir, "sync.conf"),
+      `[profile."arch"]\ndistro = "archlinux"\nsource = "mirror/$repo/os/$arch"\nkeyring = "keys/arch.gpg"\n` +
+        `[profile."deb"]\ndistro = "debian"\nsource = "https://mirror.example/debian"\nreleases = ["bookworm", { name = "bookworm-security", source = "../security" }]\n`,
+    );
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const [arch, deb] = loadSyncConfig("sync.conf").profiles;
+      expect(arch).toMatchObject({ source: join(dir, "mirror/$repo/os/$arch"), keyring: join(dir, "keys", "arch.gpg") });
+      expect(deb!.source).toBe("https://mirror.example/debian");
+      expect(deb!.releases).toEqual([{ name: "bookworm" }, { name: "bookworm-security", source: join(dir, "..", "security") }]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("selects named profiles and names the missing one", () => {
