@@ -7,6 +7,7 @@ import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
 import { machineDefaultProfiles, systemRoot } from "../sync/default-profiles.js";
 import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
 import type { SyncProfile, SyncProgress } from "../sync/types.js";
+import { submitReports } from "./client/remote-commands.js";
 import { CliContext, collect, warn } from "./context.js";
 import { formatBytes, safe, StatusLine } from "./terminal.js";
 
@@ -61,11 +62,14 @@ async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutpu
     },
   };
   try {
-    if (opts.printJson) {
+    const endpoint = (ctx.options as { endpoint?: string }).endpoint;
+    if (opts.printJson || endpoint) {
       const all = [];
       for (const p of profiles) all.push(...(await collectReports(db, p, { ...common, force: true })).reports.map((r) => r.report));
       status.clear();
-      process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      // With -H the server imports and queues; the local store only keeps the fetched index files.
+      if (endpoint && !opts.printJson) await submitReports(endpoint, ctx.options.config, all);
+      else process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
       return;
     }
     const summaries: SyncSummary[] = [];

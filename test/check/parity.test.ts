@@ -3,10 +3,11 @@
  * `rebuilder serve` (a real process on a loopback port) serving that same store, which must
  * print the same; admin commands with the cookie found as rebuildctl finds it.
  */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe, type Served } from "../serve/serve-process.js";
+import { ARCH_CORE_DB } from "../support/test-data.js";
 import { keyOf, seedStore, tempDir } from "./harness.js";
 import { runCli } from "./run-cli.js";
 
@@ -116,6 +117,16 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
     const bad = await runCliWithStdin(stdin, () => admin("pkgs", "sync-stdin"));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("packages");
+  });
+
+  it("pkgs sync -H builds the reports here and posts them to the server", async () => {
+    const mirror = join(tempDir(), "mirror");
+    mkdirSync(join(mirror, "core"), { recursive: true });
+    copyFileSync(ARCH_CORE_DB, join(mirror, "core/core.db"));
+    const r = await admin("pkgs", "sync", "archlinux", `${mirror}/$repo`, "--component", "core", "--architecture", "x86_64");
+    expect(r.stderr).toMatch(/^Sending archlinux \(x86_64\) to rebuilderd \(\d+ packages\)\.\.\.$/m);
+    expect(r.code).toBe(0);
+    expect((await remote("pkgs", "ls", "--distro", "archlinux", "--name", "acl")).stdout).toMatch(/^\[UNKWN\] acl 2\.3\.2-1 +\(archlinux, <none>, core, x86_64\)/);
   });
 
   it("check asks our serve and verifies its co-signed attestation against its published key", async () => {

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { BinaryPackageFilter, BinaryPackageRecord } from "../../engine/store/queries/packages.js";
 import type { WorkerRecord } from "../../engine/store/queries/workers.js";
+import type { PackageReport } from "../../sync/report.js";
 import { showEvidence } from "../pager.js";
 import { endpointCookie } from "./endpoint-cookie.js";
 import { RebuilderdClient } from "./rebuilderd-client.js";
@@ -73,4 +74,13 @@ export async function remoteStatus(cmd: Command, json: boolean, workerLine: (w: 
   lines.push(`packages: ${r.good} GOOD, ${r.bad} BAD, ${r.fail} FAIL, ${r.unknown} UNKWN`);
   lines.push(`queue: ${j.available} waiting, ${j.running} running, ${j.pending} planned for a retry`);
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** `pkgs sync -H`, `sync-profile -H`: the reports built here, posted one by one as rebuildctl does. */
+export async function submitReports(endpoint: string, configFile: string | undefined, reports: PackageReport[]): Promise<void> {
+  const client = new RebuilderdClient(endpoint, { cookie: endpointCookie(endpoint, configFile) });
+  for (const r of reports) {
+    process.stderr.write(`Sending ${r.distribution}${r.release ? `/${r.release}` : ""} (${r.architecture}) to rebuilderd (${r.packages.length} packages)...\n`);
+    await client.submitPackages(r);
+  }
 }
