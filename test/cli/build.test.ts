@@ -55,7 +55,7 @@ describe("rebuilder build --until-idle", () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ built: 2, good: 1, bad: 1, fail: 0, setup_errors: [], unbuildable: [] });
     expect(readdirSync(join(f.dataDir, "tmp"))).toEqual([]);
-  });
+  }, 180_000);
 
   it("says how many jobs no slot can build and why, and exits 1; status says it too", () => {
     const f = fixture();
@@ -69,5 +69,5 @@ describe("rebuilder build --until-idle", () => {
     expect(JSON.parse(rebuilder(f, "status", "--json")).unbuildable).toEqual([
       { backend: "archlinux", architectures: ["x86_64"], jobs: 2, reason: `backend script ${f.root}/missing.sh is missing or not executable` },
     ]);
-  });
+  }, 180_000);
 });
