@@ -8,6 +8,7 @@ import { listen, parseBindAddress, type Listener } from "../engine/api/adapter/i
 import { createApp } from "../engine/api/app.js";
 import { ApiAuth } from "../engine/api/auth.js";
 import { loadOrCreateServerCookie } from "../engine/api/cookie.js";
+import type { RunSummary } from "../engine/workers/index.js";
 import { CliContext, warn } from "./context.js";
 import { safe } from "./terminal.js";
 
@@ -79,13 +80,16 @@ export function registerServeCommand(program: Command): void {
         };
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
+        let summary: RunSummary;
         try {
-          await slots.runUntilStopped(stopped);
+          summary = await slots.runUntilStopped(stopped);
         } finally {
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
         }
-        log("stopped");
+        // The event bus delivers on the next turn: let the last results be logged before the final line.
+        await new Promise((resolve) => setImmediate(resolve));
+        log(`stopped after building ${summary.built} (${summary.good} GOOD, ${summary.bad} BAD, ${summary.fail} FAIL)`);
       } finally {
         await listener?.close();
         await engine.close();
