@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { rebuilder } from "../cli/fixture.js";
 import { archRepo, endOrphanBuilds } from "./arch-repo.js";
-import { bookwormSync, integrity, nextEvent, openDb, startServe, waitFor } from "./serve-process.js";
+import { bookwormSync, getJson, integrity, nextEvent, openDb, startServe, waitFor } from "./serve-process.js";
 
 type RebuildRow = { id: number; name: string; status: string; build_input_id: number };
 
@@ -76,7 +76,7 @@ describe("kill -9 of rebuilder serve", () => {
     const second = await startServe(repo);
     const finished = await nextEvent(second.url, (e) => e.event === "sync.finished" && e.data.profile === "bookworm");
     expect(finished.data.summary).toMatchObject({ vanished: 0 });
-    const schedule = (await (await request(`${second.url}/api/v1/x-sync`)).body.json()) as { profiles: { profile: string; last_error: string | null; last_success: string | null }[] };
+    const schedule = await getJson<{ profiles: { profile: string; last_error: string | null; last_success: string | null }[] }>(`${second.url}/api/v1/x-sync`);
     expect(schedule.profiles).toEqual([expect.objectContaining({ profile: "bookworm", last_error: null, last_success: expect.any(String) })]);
     expect(await second.stop()).toBe(0);
 

@@ -144,6 +144,13 @@ export function storeDigest(dataDir: string): string {
   }
 }
 
+/** GET a JSON document on a connection of its own (closed afterwards), so polling never races a keep-alive timeout. */
+export async function getJson<T>(url: string): Promise<T> {
+  const r = await request(url, { reset: true });
+  if (r.statusCode !== 200) throw new Error(`GET ${url}: ${r.statusCode} ${await r.body.text()}`);
+  return (await r.body.json()) as T;
+}
+
 export interface ServerEvent {
   event: string;
   data: Record<string, unknown>;
