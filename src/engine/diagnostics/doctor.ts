@@ -114,7 +114,7 @@ function signingKeyChecks(dataDir: string): Check[] {
       { group: "signing key", level: "ok", message: `${path}: key id ${key.keyid}` },
     ];
   } catch (err) {
-    return [{ group: "signing key", level: "FAIL", message: `${(err as Error).message}; fix or move the file aside (a new key is then created, and attestations signed with the old one stay verifiable only with its public key)` }];
+    return [{ group: "signing key", level: "FAIL", message: (err as Error).message }];
   }
 }
 

@@ -115,20 +115,28 @@ export function loadOrCreateSigningKey(path: string, warn: (message: string) => 
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return createKeyFile(path, warn, format);
-    throw new SigningKeyError(`cannot open signing key ${path}: ${(err as Error).message}`);
+    throw new SigningKeyError(`cannot open signing key ${path}: ${(err as Error).message}; check its owner and permissions`);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new SigningKeyError(`signing key ${path} is not a regular file`);
-    if (st.size > MAX_KEY_FILE_BYTES) throw new SigningKeyError(`signing key ${path} is ${st.size} bytes, too large for a key file`);
+    if (!st.isFile()) throw new SigningKeyError(`signing key ${path} is not a regular file. ${REPLACE_KEY}`);
+    if (st.size > MAX_KEY_FILE_BYTES) throw new SigningKeyError(`signing key ${path} is ${st.size} bytes, too large for a key file. ${REPLACE_KEY}`);
     if ((st.mode & 0o077) !== 0) tighten(fd, path, st.mode, warn);
     const bytes = readFileSync(fd);
     const what = `signing key ${path}`;
-    return signingKeyFromPkcs8(format === "pem" ? unpem(bytes.toString("utf8"), "PRIVATE KEY", what) : bytes, what);
+    try {
+      return signingKeyFromPkcs8(format === "pem" ? unpem(bytes.toString("utf8"), "PRIVATE KEY", what) : bytes, what);
+    } catch (err) {
+      throw err instanceof SigningKeyError ? new SigningKeyError(`${err.message}. ${REPLACE_KEY}`) : err;
+    }
   } finally {
     closeSync(fd);
   }
 }
+
+/** What to do with a key file that holds no usable key; it is never overwritten. */
+const REPLACE_KEY =
+  "Restore it from a backup, or move it aside to have a new key created at the next start (attestations signed with the old key stay verifiable with its public key)";
 
 function tighten(fd: number, path: string, mode: number, warn: (message: string) => void): void {
   const old = (mode & 0o777).toString(8).padStart(4, "0");
@@ -161,7 +169,7 @@ function createKeyFile(path: string, warn: (message: string) => void, format: Ke
     linkSync(tmp, path);
     linked = true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new SigningKeyError(`cannot create signing key ${path}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new SigningKeyError(`cannot create signing key ${path}: ${(err as Error).message}; check that ${dirname(path)} is writable`);
   } finally {
     rmSync(tmp, { force: true });
   }

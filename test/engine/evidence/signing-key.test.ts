@@ -107,6 +107,7 @@ describe("signing key file", () => {
       expect(() => loadOrCreateSigningKey(path)).toThrow(SigningKeyError);
       expect(() => loadOrCreateSigningKey(path)).toThrow(message);
       expect(() => loadOrCreateSigningKey(path)).toThrow(path);
+      expect(() => loadOrCreateSigningKey(path)).toThrow(/\. Restore it from a backup, or move it aside to have a new key created at the next start/);
       expect(readFileSync(path, "latin1")).toBe(content);
     }
   });
