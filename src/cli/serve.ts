@@ -41,7 +41,7 @@ export function registerServeCommand(program: Command): void {
         engine.sync.start();
         const app = createApp({ engine, auth }, log);
         try {
-          listener = await listen({ fetch: (req, env) => app.fetch(req, env), ...bind, maxBodyBytes: config.http.post_body_size_limit });
+          listener = await listen({ fetch: (req, env) => app.fetch(req, env), ...bind });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           const hint = code === "EADDRINUSE" ? "another program listens there; pick another with --bind ADDR:PORT" : "check the address given with --bind or [http] bind_addr";

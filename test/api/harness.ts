@@ -36,7 +36,7 @@ export async function startServer(configToml: string | ((root: string) => string
   const errors: string[] = [];
   const app = createApp({ engine, auth: new ApiAuth(COOKIE, config.worker) }, (m) => errors.push(m));
   engine.slots.start();
-  const listener: Listener = await listen({ fetch: (req, env) => app.fetch(req, env), hostname: "127.0.0.1", port: 0, maxBodyBytes: config.http.post_body_size_limit });
+  const listener: Listener = await listen({ fetch: (req, env) => app.fetch(req, env), hostname: "127.0.0.1", port: 0 });
   return {
     url: `http://127.0.0.1:${listener.port}`,
     engine,

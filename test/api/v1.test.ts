@@ -1,6 +1,6 @@
 /** `/api/v1` against a real server on a loopback port with a real SQLite store, spoken to like rebuildctl and rebuilderd-worker. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { zstdCompress, zstdDecompress } from "../../src/engine/compression.js";
+import { isZstd, zstdCompress, zstdDecompress } from "../../src/engine/compression.js";
 import { publicKeyFromPem, verifyAttestation } from "../../src/engine/evidence/index.js";
 import { call, COOKIE, localReport, OTHER_KEY, startServer, storeSnapshot, WORKER_KEY, type TestServer } from "./harness.js";
 
@@ -145,7 +145,9 @@ describe("packages, queue and a worker's round trip", () => {
     expect(plain.headers["x-content-type-options"]).toBe("nosniff");
     const zstd = await call(server, "GET", `/api/v1/builds/${buildId}/log`, { headers: { "accept-encoding": "zstd" } });
     expect(zstd.headers["content-encoding"]).toBe("zstd");
-    expect(Buffer.from(zstdDecompress(zstd.body)).toString()).toBe("the build log\n");
+    // Under Bun the HTTP client decodes Content-Encoding itself; under Node the raw frame arrives.
+    if (typeof Bun === "undefined") expect(isZstd(zstd.body)).toBe(true);
+    expect(Buffer.from(isZstd(zstd.body) ? zstdDecompress(zstd.body) : zstd.body).toString()).toBe("the build log\n");
 
     const artifacts = (await call(server, "GET", `/api/v1/builds/${buildId}/artifacts`)).json<Rec[]>();
     expect(artifacts).toEqual([

@@ -1,12 +1,13 @@
 /** Serving the app in the compiled binary: Bun.serve. */
 import type { Listener, ServeOptions } from "./index.js";
 
-export function listenBun({ fetch, hostname, port, maxBodyBytes }: ServeOptions): Promise<Listener> {
+export function listenBun({ fetch, hostname, port }: ServeOptions): Promise<Listener> {
   const server = Bun.serve({
     hostname,
     port,
-    // The app enforces the body limit itself (and says so); Bun's own default of 128 MiB would cut it short.
-    maxRequestBodySize: maxBodyBytes + 1,
+    // The app enforces the body limit itself while it streams the body, with a message saying so;
+    // Bun's own limit (default 128 MiB) would answer an empty 413 first, or cut a larger limit short.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Seconds; event streams send a comment every 15 s, well inside this.
     idleTimeout: 60,
     fetch: (req, srv) => fetch(req, { peer: srv.requestIP(req)?.address ?? "" }),

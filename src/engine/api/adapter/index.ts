@@ -6,7 +6,6 @@ export interface ServeOptions {
   hostname: string;
   /** 0 picks a free port. */
   port: number;
-  maxBodyBytes: number;
 }
 
 export interface Listener {
