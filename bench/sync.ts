@@ -1,9 +1,12 @@
 /**
  * bench:sync — the full Debian bookworm slice (Sources + binary-amd64 + binary-all) synced into
  * an empty store, against the floor of merely decompressing the same .xz files in this process;
- * then a re-sync of the unchanged index. Prints one `name: value` line per figure.
+ * then a re-sync of the unchanged index. Then the same for the binary users run: dist/rebuilder
+ * (built first when missing or older than the sources) as a whole process, against native
+ * `xz -dc` of the same three files, with its peak RSS. Prints one `name: value` line per figure.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { decompressStream } from "../src/engine/compression.js";
@@ -11,8 +14,11 @@ import { defaultEngineConfig } from "../src/engine/config.js";
 import { openStore } from "../src/engine/store/index.js";
 import { syncProfile } from "../src/sync/run.js";
 import type { SyncProfile } from "../src/sync/types.js";
+import { ensureBinary } from "./dist-binary.js";
 
-const mirror = resolve(import.meta.dirname, "../test/data/debian-mirror");
+const root = resolve(import.meta.dirname, "..");
+const mirror = join(root, "test/data/debian-mirror");
+const binary = join(root, "dist/rebuilder");
 const files = ["main/source/Sources.xz", "main/binary-amd64/Packages.xz", "main/binary-all/Packages.xz"].map((f) =>
   join(mirror, "dists/bookworm", f),
 );
@@ -25,6 +31,73 @@ async function floorSeconds(): Promise<number> {
     if (n === 0) throw new Error(`${f}: decompressed to nothing`);
   }
   return (performance.now() - started) / 1000;
+}
+
+/** Native `xz -dc` of the three files one after the other, to /dev/null: the speed limit of any sync. */
+function nativeFloorSeconds(): number {
+  const devNull = openSync("/dev/null", "w");
+  try {
+    const started = performance.now();
+    for (const f of files) {
+      const r = spawnSync("xz", ["-dc", f], { stdio: ["ignore", devNull, "inherit"] });
+      if (r.status !== 0) throw new Error(`xz -dc ${f} failed (${r.error?.message ?? `exit code ${r.status}`})`);
+    }
+    return (performance.now() - started) / 1000;
+  } finally {
+    closeSync(devNull);
+  }
+}
+
+/**
+ * Runs dist/rebuilder to its exit: wall time and peak RSS. The peak is the kernel's high-water
+ * mark (VmHWM), read from /proc while the process runs: GNU time is not on every machine.
+ */
+async function runBinary(args: string[]): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
+  const started = performance.now();
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  let peakKb = 0;
+  const sample = () => {
+    try {
+      const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      // Exited between two samples.
+    }
+  };
+  const poll = setInterval(sample, 5);
+  const code = await new Promise<number | null>((done) => child.on("exit", (c) => (sample(), done(c))));
+  clearInterval(poll);
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`${binary} ${args.join(" ")} failed with exit code ${code}`);
+  return { seconds, peakRssMb: peakKb / 1024, stdout };
+}
+
+/** The binary against native xz, side by side: floor, first sync into an empty store, floor again, re-sync. */
+async function binaryFigures(): Promise<[string, string | number][]> {
+  ensureBinary();
+  const store = mkdtempSync(join(tmpdir(), "rebuilder-bench-binary-"));
+  try {
+    const args = ["--data-dir", store, "pkgs", "sync", "debian", mirror, "--release", "bookworm", "--component", "main"];
+    args.push("--architecture", "amd64", "--architecture", "all", "--json");
+    const floorBefore = nativeFloorSeconds();
+    const first = await runBinary(args);
+    const floorAfter = nativeFloorSeconds();
+    const again = await runBinary(args);
+    if (JSON.parse(again.stdout).unchanged === 0) throw new Error("the binary's re-sync parsed the unchanged index again");
+    // The faster floor: the ratio is never flattered by a floor measured while the machine was busy.
+    const floor = Math.min(floorBefore, floorAfter);
+    return [
+      ["binary_sync_s", first.seconds.toFixed(3)],
+      ["native_floor_s", floor.toFixed(3)],
+      ["binary_ratio", (first.seconds / floor).toFixed(2)],
+      ["binary_peak_rss_mb", first.peakRssMb.toFixed(0)],
+      ["binary_resync_s", again.seconds.toFixed(3)],
+    ];
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
 }
 
 const profile: SyncProfile = {
@@ -61,6 +134,7 @@ try {
     ["resync_s", again.took_s.toFixed(3)],
     ["peak_rss_mb", (process.resourceUsage().maxRSS / 1024).toFixed(0)],
   ];
+  lines.push(...(await binaryFigures()));
   for (const [name, value] of lines) console.log(`${name}: ${value}`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

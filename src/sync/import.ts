@@ -4,7 +4,7 @@
  * own (profile × release × architecture), and a package vanishes only when no scope lists it
  * any more, so two profiles sharing a distribution never un-see or un-queue each other's packages.
  *
- * The reports are staged in temporary tables and written with one statement per table, not a
+ * The reports are staged in a temporary table and written with one statement per table, not a
  * few per package: a first sync of Debian main writes over 100,000 rows.
  */
 import type { Database } from "../engine/store/index.js";
@@ -45,8 +45,6 @@ const SCRATCH = [
   `CREATE TEMP TABLE IF NOT EXISTS staged_groups (gid INTEGER PRIMARY KEY, scope TEXT NOT NULL, distribution TEXT NOT NULL,
      release TEXT, architecture TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, url TEXT NOT NULL,
      source_id INTEGER, input_id INTEGER)`,
-  `CREATE TEMP TABLE IF NOT EXISTS staged_binaries (gid INTEGER NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, component TEXT,
-     architecture TEXT NOT NULL, url TEXT NOT NULL, sha256 TEXT, size INTEGER)`,
   "CREATE TEMP TABLE IF NOT EXISTS current_members (scope TEXT NOT NULL, build_input_id INTEGER NOT NULL, PRIMARY KEY (scope, build_input_id))",
   "CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)",
 ];
@@ -57,7 +55,12 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
   for (const sql of SCRATCH) db.exec(sql);
   return db.transaction(() => {
     const counts = emptyCounts();
-    counts.binaries = stage(db, reports);
+    const { groups, binaries, binaryCount } = asJson(reports);
+    counts.binaries = binaryCount;
+    db.prepare(
+      `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url)
+       SELECT key + 1, ${columns(7)} FROM json_each(?)`,
+    ).run(groups);
     // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
     const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
     const sourcesBefore = maxId("source_packages");
@@ -82,13 +85,13 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
       `UPDATE temp.staged_groups SET input_id = (SELECT b.id FROM build_inputs b WHERE b.url = staged_groups.url
          AND b.backend = staged_groups.distribution AND b.architecture = staged_groups.architecture AND b.source_package_id = staged_groups.source_id)`,
     );
-    db.exec(
+    db.prepare(
       `INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url, sha256, size)
-       SELECT g.source_id, g.input_id, b.name, b.version, b.component, b.architecture, b.url, b.sha256, b.size
-       FROM temp.staged_binaries b JOIN temp.staged_groups g ON g.gid = b.gid WHERE true ORDER BY b.rowid
+       SELECT g.source_id, g.input_id, ${columns(8, 1)}
+       FROM json_each(?) b JOIN temp.staged_groups g ON g.gid = b.value->>0 WHERE true ORDER BY b.key
        ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
        DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
-    );
+    ).run(binaries);
 
     const inputs = db.prepare<{ id: number }>("SELECT input_id AS id FROM temp.staged_groups GROUP BY input_id ORDER BY min(gid)").all();
     for (const { id } of inputs) {
@@ -117,16 +120,21 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
       "INSERT INTO sync_scopes (scope, digest, synced_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest, synced_at = excluded.synced_at",
     );
     for (const { scope, digest } of reports) recordScope.run(scope, digest, ts);
-    db.exec("DELETE FROM temp.staged_groups; DELETE FROM temp.staged_binaries; DELETE FROM temp.current_members");
+    db.exec("DELETE FROM temp.staged_groups; DELETE FROM temp.current_members");
     return counts;
   });
 }
 
+/** `value->>from, …` up to n columns of a json_each row. */
+function columns(n: number, from = 0): string {
+  return Array.from({ length: n - from }, (_, i) => `value->>${from + i}`).join(", ");
+}
+
 /**
- * Writes the reports into the staging tables, each table with one statement that expands a JSON
- * array (a row per statement costs more than the whole set-based import). Returns the number of binaries.
+ * The reports as two JSON arrays of rows, each expanded by one statement (a statement per row
+ * costs more than the whole set-based import): groups, and binaries pointing at their group.
  */
-function stage(db: Database, reports: readonly ScopedReport[]): number {
+function asJson(reports: readonly ScopedReport[]): { groups: string; binaries: string; binaryCount: number } {
   const groups: unknown[][] = [];
   const binaries: unknown[][] = [];
   for (const { report, scope } of reports) {
@@ -135,16 +143,7 @@ function stage(db: Database, reports: readonly ScopedReport[]): number {
       for (const a of g.artifacts) binaries.push([gid, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null]);
     }
   }
-  const columns = (n: number) => Array.from({ length: n }, (_, i) => `value->>${i}`).join(", ");
-  db.prepare(
-    `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url)
-     SELECT key + 1, ${columns(7)} FROM json_each(?)`,
-  ).run(JSON.stringify(groups));
-  db.prepare(
-    `INSERT INTO temp.staged_binaries (gid, name, version, component, architecture, url, sha256, size)
-     SELECT ${columns(8)} FROM json_each(?)`,
-  ).run(JSON.stringify(binaries));
-  return binaries.length;
+  return { groups: JSON.stringify(groups), binaries: JSON.stringify(binaries), binaryCount: binaries.length };
 }
 
 /**
