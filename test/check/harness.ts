@@ -4,7 +4,7 @@
  * tampered attestation or to play an old v0-only server.
  */
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -90,12 +90,15 @@ export interface ServerOptions {
   v0Only?: boolean;
   /** The key published at public-keys (default: the key the store's attestations are signed with). */
   publishedKey?: SigningKey;
+  /** Answers each request this late (a slow rebuilder). */
+  delayMs?: number;
 }
 
 /** A real HTTP server on loopback answering from `db` as a rebuilderd would. */
 export async function serveStore(db: Database, key: SigningKey, opts: ServerOptions = {}): Promise<TestRebuilder> {
   const hits: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => (opts.delayMs ? setTimeout(() => answer(req, res), opts.delayMs) : answer(req, res)));
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url!, "http://x");
     hits.push(url.pathname);
     const json = (v: unknown) => {
@@ -125,7 +128,7 @@ export async function serveStore(db: Database, key: SigningKey, opts: ServerOpti
     }
     res.writeHead(404);
     res.end();
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -3,14 +3,14 @@
  * real bash), and logs through the pager only on a terminal (a real pseudo-terminal via
  * util-linux `script`), never in a pipe.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
 import { bashCompletion, fishCompletion, zshCompletion } from "../../src/cli/completions.js";
 import { cli } from "../cli/fixture.js";
-import { keyOf, seedStore, tempDir } from "./harness.js";
+import { keyOf, seedStore, serveStore, tempDir } from "./harness.js";
 import { runCli } from "./run-cli.js";
 
 /** What bash completes for `words`, the last one being the word under the cursor. */
@@ -70,3 +70,36 @@ describe("pager for logs", () => {
     expect(piped.stdout).toBe("building acl\n");
   });
 });
+
+describe("check progress", () => {
+  // Every answer takes at least 2 × 1.2 s (look-up, then key and attestation), so progress is due whatever the machine speed.
+  it("shows progress on a terminal when answers take over a second, and nothing extra in a pipe", async () => {
+    const home = tempDir();
+    const pkgs = ["acl", "bash", "dash", "gzip"].map((name) => ({ name, version: "1.0-1", status: "GOOD" as const }));
+    (await seedStore(join(home, "data"), keyOf(1), pkgs)).close();
+    const slow = await serveStore(await seedStore(tempDir(), keyOf(2), pkgs), keyOf(2), { delayMs: 1200 });
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, REBUILDER_DATA_DIR: join(home, "data"), XDG_CONFIG_HOME: join(home, "config") };
+      const args = ["check", "acl", "bash", "dash", "gzip", "--remote", slow.url];
+      const onTerminal = await runAsync("script", ["-q", "-e", "-c", [process.execPath, cli, ...args].join(" "), "/dev/null"], env);
+      expect(onTerminal).toMatch(/\r\x1b\[Kasked 1 remote: \d of 4 answers/);
+      const piped = await runAsync(process.execPath, [cli, ...args], env);
+      expect(piped).not.toContain("asked 1 remote");
+      expect(piped.split("\n").filter(Boolean)).toHaveLength(4);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+/** Output of a process run without blocking this one (the test's server must keep answering). */
+function runAsync(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
+}
