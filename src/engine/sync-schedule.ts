@@ -33,12 +33,19 @@ function progressDetail(e: SyncProgress): { detail: string; bytes?: number; pack
   return { detail: e.scope, packages: e.packages };
 }
 
+class SyncAbandoned extends Error {
+  constructor() {
+    super("stopped before it finished (the server was shut down); runs again at the next start");
+  }
+}
+
 export class SyncSchedule {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
   /** Each profile's requested or running sync; syncs run one after another (they share the store and the CPU). */
   private readonly runs = new Map<string, Promise<SyncSummary>>();
   private pending: Promise<unknown> = Promise.resolve();
+  private abandoned = false;
 
   constructor(private readonly opts: SyncScheduleOptions) {}
 
@@ -75,11 +82,16 @@ export class SyncSchedule {
     this.arm();
   }
 
-  /** Stops scheduling; a sync in progress is awaited unless `wait` is false (it is safe to abandon: each scope imports in one transaction). */
+  /**
+   * Stops scheduling. A sync in progress is let finish, or with `wait: false` abandoned at its
+   * next progress report (safe: each scope imports in one transaction, and the profile is due
+   * again at the next start). Either way, it has ended when this resolves.
+   */
   async stop({ wait = true }: { wait?: boolean } = {}): Promise<void> {
     this.started = false;
+    if (!wait) this.abandoned = true;
     clearTimeout(this.timer);
-    if (wait) await this.pending.catch(() => {});
+    await this.pending;
   }
 
   /** Syncs one profile now, or joins its sync if one is requested or running. Others wait their turn. */
@@ -104,7 +116,10 @@ export class SyncSchedule {
       const summary = await syncProfile(db, profile, {
         dataDir: this.opts.dataDir,
         policy: config.schedule,
-        onProgress: (name, e) => events.publish({ type: "sync.progress", profile: name, kind: e.kind, ...progressDetail(e) }),
+        onProgress: (name, e) => {
+          if (this.abandoned) throw new SyncAbandoned();
+          events.publish({ type: "sync.progress", profile: name, kind: e.kind, ...progressDetail(e) });
+        },
         ...(this.opts.warn ? { onWarning: this.opts.warn } : {}),
       });
       markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { summary });
@@ -114,7 +129,9 @@ export class SyncSchedule {
       return summary;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { error: message });
+      // An abandoned sync is due again at once: the next start picks it up.
+      markSyncFinished(db, profileName, toDbTime(new Date()), err instanceof SyncAbandoned ? toDbTime(new Date()) : nextRun(), { error: message });
+      if (err instanceof SyncAbandoned) throw err;
       this.opts.warn?.(`periodic sync of ${profileName} failed: ${message} (next try at ${nextRun()} UTC)`);
       throw err;
     }

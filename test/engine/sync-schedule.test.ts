@@ -93,9 +93,25 @@ describe("the schedule", () => {
     await again.stop();
   });
 
+  it("abandons a running sync when stopped without waiting, importing nothing and leaving it due at the next start", async () => {
+    copyFileSync(ARCH_CORE_DB, join(mirror, "core", "core.db"));
+    writeFileSync(syncConf, `${readFileSync(syncConf, "utf8")}\n[profile."arch-again"]\ndistro = "archlinux"\ncomponents = ["core"]\narchitectures = ["x86_64"]\nsource = "${mirror}/$repo"\n`);
+    const config = { ...server.engine.config, sync: { profiles: ["arch-again"], interval: 3600, config: syncConf } };
+    const schedule = new SyncSchedule({ db: server.engine.db, dataDir: join(server.root, "data"), config, events: server.engine.events });
+    const scopes = () => server.engine.db.prepare<{ n: number }>("SELECT count(*) AS n FROM sync_scopes").get()!.n;
+    const before = scopes();
+    const run = schedule.runNow("arch-again");
+    await schedule.stop({ wait: false });
+    await expect(run).rejects.toThrow(/stopped before it finished/);
+    expect(scopes()).toBe(before);
+    const row = syncScheduleRow(server.engine.db, "arch-again")!;
+    expect(row.last_error).toMatch(/runs again at the next start/);
+    expect(row.next_run! <= row.last_finished!).toBe(true);
+  });
+
   it("refuses to start when [sync] names a profile the sync config does not have", () => {
     const config = { ...server.engine.config, sync: { profiles: ["nope"], interval: 60, config: syncConf } };
     const schedule = new SyncSchedule({ db: server.engine.db, dataDir: join(server.root, "data"), config, events: server.engine.events });
-    expect(() => schedule.start()).toThrow(/no profile "nope" \(have: arch\)/);
+    expect(() => schedule.start()).toThrow(/no profile "nope" \(have: arch, arch-again\)/);
   });
 });
