@@ -29,6 +29,7 @@ interface WorkerOptions {
   slots?: number;
   pingInterval: number;
   backend?: string[];
+  allowLocalUrls?: boolean;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -40,6 +41,7 @@ export function registerWorkerCommand(program: Command): void {
     .option("--slots <n>", "number of builds at once (default: [slots] count)", positive("--slots"))
     .option("--ping-interval <seconds>", "how often a running job is pinged; must stay below the server's ping deadline", positive("--ping-interval"), 60)
     .option("--backend <distro=path>", "rebuilder script for a distribution, as rebuilderd-worker's --backend (repeatable)", collect)
+    .option("--allow-local-urls", "accept jobs naming local files instead of http(s) URLs (only for a server that shares this machine's files)")
     .action(async (o: WorkerOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       const config = ctx.config();
@@ -61,6 +63,7 @@ export function registerWorkerCommand(program: Command): void {
         signupSecret: config.signup_secret,
         cookie: config.signup_secret === undefined ? findAuthCookie() : null,
         nativeArchitecture: nativeArchitecture(),
+        allowLocalUrls: o.allowLocalUrls === true,
       });
       const events = new EventBus();
       const slots = await WorkerSlots.create({

@@ -95,7 +95,8 @@ function workerConfig(f: Fixture, name: string, slots: number, secret = SECRET):
 
 function startWorker(f: Fixture, url: string, name: string, slots: number): Proc {
   const w = workerConfig(f, name, slots);
-  return run(["--data-dir", w.dataDir, "-c", w.config, "worker", "--connect", url, "--name", name, "--ping-interval", "1"]);
+  // The fixture's mirror is a directory on this machine.
+  return run(["--data-dir", w.dataDir, "-c", w.config, "worker", "--connect", url, "--name", name, "--ping-interval", "1", "--allow-local-urls"]);
 }
 
 async function api<T>(url: string, path: string): Promise<T> {

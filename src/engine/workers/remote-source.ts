@@ -6,6 +6,7 @@
  */
 import { fetch } from "undici";
 import { zstdCompress } from "../compression.js";
+import { isRemote } from "../http.js";
 import type { SigningKey } from "../evidence/index.js";
 import type { ClaimedJob, QueueFilter, RebuildOutcome } from "../scheduler/index.js";
 import { toDbTime, toWireTime } from "../store/time.js";
@@ -25,6 +26,11 @@ export interface RemoteSourceOptions {
   nativeArchitecture: string;
   /** Seconds a request may take (the report upload gets ten times as long). */
   timeoutSeconds?: number;
+  /**
+   * Accept jobs whose URLs are local paths or file:// URLs (a server sharing this machine's
+   * files). Off by default: a server must not make the worker read, and report on, its files.
+   */
+  allowLocalUrls?: boolean;
 }
 
 /** The server said or sent something this worker cannot work with; the message says what and how to fix it. */
@@ -92,7 +98,15 @@ export class RemoteJobSource implements JobSource {
       supported_architectures: filter.architectures,
     });
     this.expectSuccess(res, what);
-    return parseAssignment(this.json(res, what), `${this.base}: ${what}`);
+    const job = parseAssignment(this.json(res, what), `${this.base}: ${what}`);
+    const local = job && !this.opts.allowLocalUrls ? [job.url, ...job.artifacts.map((a) => a.url)].find((url) => !isRemote(url)) : undefined;
+    if (local !== undefined) {
+      throw new RemoteServerError(
+        `${this.base} handed out job ${job!.queueId} (${job!.name} ${job!.version}) naming ${JSON.stringify(local)}, which is not an http(s) URL; refused, the server hands it out again after its ping deadline ` +
+          `(if the server shares this machine's files on purpose, start the worker with --allow-local-urls)`,
+      );
+    }
+    return job;
   }
 
   private async ping(queueId: number): Promise<boolean> {

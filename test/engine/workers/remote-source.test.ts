@@ -53,6 +53,16 @@ describe("RemoteJobSource", () => {
     expect(seen[1]).toMatchObject({ path: "/api/v1/queue/pop", body: { supported_backends: ["debian"], architecture: "x86_64", supported_architectures: ["x86_64"] } });
   });
 
+  it("refuses a job that names a local file instead of an http(s) URL, unless local URLs are allowed", async () => {
+    const job = { id: 3, name: "acl", version: "1", distribution: "debian", release: null, architecture: "amd64", backend: "debian", url: "https://x.test/acl.buildinfo", next_retry: null, priority: 1, queued_at: "2026-05-30T09:00:00.1", started_at: null };
+    const artifacts = [{ name: "acl", version: "1", architecture: "amd64", url: "/home/someone/.ssh/id_ed25519" }];
+    const url = await serve((req, _body, res) => (req.url === "/api/v1/workers" ? res.writeHead(204).end() : res.writeHead(200).end(JSON.stringify({ Rebuild: { job, artifacts } }))));
+    const worker = await (await connect(url)).register();
+    await expect(worker.claim(filter)).rejects.toThrow(`handed out job 3 (acl 1) naming "/home/someone/.ssh/id_ed25519", which is not an http(s) URL; refused`);
+    const trusting = await (await RemoteJobSource.connect({ endpoint: url, key, name: "w", nativeArchitecture: "x86_64", allowLocalUrls: true })).register();
+    expect(await trusting.claim(filter)).toMatchObject({ queueId: 3, url: "https://x.test/acl.buildinfo", queuedAt: "2026-05-30 09:00:00.1", artifacts: [{ url: "/home/someone/.ssh/id_ed25519" }] });
+  });
+
   it("refuses an answer that is not JSON", async () => {
     const url = await serve((req, _body, res) => (req.url === "/api/v1/workers" ? res.writeHead(204).end() : res.writeHead(200).end("Nothing to see")));
     const worker = await (await connect(url)).register();
