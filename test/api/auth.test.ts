@@ -37,23 +37,16 @@ describe("with registration closed (no signup secret, no allow-list)", () => {
     "the signup secret header": { signupSecret: "anything" },
   };
 
-  for (const [method, path, body] of ADMIN_ENDPOINTS) {
-    it(`${method} ${path} refuses everyone without the admin cookie, registered workers included`, async () => {
+  const ENDPOINTS = [
+    ...ADMIN_ENDPOINTS.map((e) => ({ e, who: "the admin cookie", others: { "a registered worker": { workerKey: WORKER_KEY } } })),
+    ...WORKER_ENDPOINTS.map((e) => ({ e, who: "a registered worker", others: { "the admin cookie": { cookie: COOKIE } } })),
+  ];
+  for (const { e: [method, path, body], who, others } of ENDPOINTS) {
+    it(`${method} ${path} refuses everyone without ${who}`, async () => {
       const before = storeSnapshot(server.engine);
-      for (const [who, creds] of Object.entries({ ...callers, "a registered worker": { workerKey: WORKER_KEY } })) {
+      for (const [caller, creds] of Object.entries({ ...callers, ...others })) {
         const r = await call(server, method, path, { ...creds, ...(body !== undefined ? { body } : {}) });
-        expect([who, r.status, r.body.byteLength]).toEqual([who, 403, 0]);
-      }
-      expect(storeSnapshot(server.engine)).toEqual(before);
-    });
-  }
-
-  for (const [method, path, body] of WORKER_ENDPOINTS) {
-    it(`${method} ${path} refuses everyone but a registered worker, the admin included`, async () => {
-      const before = storeSnapshot(server.engine);
-      for (const [who, creds] of Object.entries({ ...callers, "the admin cookie": { cookie: COOKIE } })) {
-        const r = await call(server, method, path, { ...creds, ...(body !== undefined ? { body } : {}) });
-        expect([who, r.status, r.body.byteLength]).toEqual([who, 403, 0]);
+        expect([caller, r.status, r.body.byteLength]).toEqual([caller, 403, 0]);
       }
       expect(storeSnapshot(server.engine)).toEqual(before);
     });

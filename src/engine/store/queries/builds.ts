@@ -2,16 +2,11 @@
 import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
 import { paginate, type Page } from "./pagination.js";
+import type { QueuedJobRecord } from "./queue.js";
 import { Where, type OriginFilter } from "./where.js";
 
-export interface RebuildRecord {
-  id: number;
-  name: string;
-  version: string;
-  distribution: string;
-  release: string | null;
-  architecture: string;
-  backend: string;
+/** Shares the source package and build input fields of a queued job. */
+export interface RebuildRecord extends Pick<QueuedJobRecord, "id" | "name" | "version" | "distribution" | "release" | "architecture" | "backend"> {
   retries: number;
   started_at: string | null;
   built_at: string | null;
