@@ -13,6 +13,7 @@ import { registerWorkerCommand } from "./worker.js";
 import { registerCheckCommand } from "./check.js";
 import { registerRemoteCommands } from "./remote.js";
 import { CommandExit } from "./exit.js";
+import { refuseEndpoint } from "./client/remote-commands.js";
 import { registerWorkersCommands } from "./workers.js";
 import { registerSyncStdinCommand } from "./sync-stdin.js";
 import { registerCompletionsCommand } from "./completions.js";
@@ -28,7 +29,8 @@ export function buildProgram(): Command {
     .option("-H, --endpoint <url>", "work on this rebuilderd-compatible server instead of the local store")
     .option("-C, --color", "colours even when the output is not a terminal")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", refuseEndpoint);
 
   const pkgs = program.command("pkgs").description("packages in the local store: sync indexes, list verdicts");
   registerSyncCommands(program, pkgs);

@@ -192,6 +192,22 @@ describe("rebuilder check", () => {
     expect((await runCli(local, ["remote", "ls", "--known", "--root", root, "--json"])).stdout).toContain('"url":"https://reproduce.debian.net/all"');
   });
 
+  it("flags two GOOD attestations that name different bytes, even when the store does not know the package", async () => {
+    const other = await serveStore(await seedStore(tempDir(), keyOf(12), [{ name: "vim", version: "9.0-1", status: "GOOD", rebuiltBytes: "other bytes\n" }]), keyOf(12));
+    const one = await serveStore(await seedStore(tempDir(), keyOf(13), [{ name: "vim", version: "9.0-1", status: "GOOD" }]), keyOf(13));
+    servers.push(other, one);
+    const r = await check("vim=9.0-1", "--remote", one.url, "--remote", other.url);
+    expect(r.stdout).toMatch(/vim 9\.0-1\s+local not in store {2}remotes 2\/2 GOOD {2}not verified {2}DISAGREE/);
+    expect(r.stdout).toMatch(/disagreement: GOOD attestations name different artifacts \(sha256 [0-9a-f]{12} vs [0-9a-f]{12}\)/);
+    expect(r.code).toBe(1);
+  });
+
+  it("refuses -H, which is for the rebuildctl commands, and points to --remote", async () => {
+    const r = await runCli(local, ["-H", honest1.url, "check", "acl"]);
+    expect(r.stderr).toContain("`check` works on this machine; -H is not for it (to ask a rebuilder, pass --remote URL)");
+    expect(r.code).toBe(2);
+  });
+
   it("rejects a malformed package argument with exit 2", async () => {
     const r = await runCliProcess(local, ["check", "a=b=c"]);
     expect(r.stderr).toContain('cannot read package "a=b=c"');

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { BinaryPackageFilter, BinaryPackageRecord } from "../../engine/store/queries/packages.js";
 import type { WorkerRecord } from "../../engine/store/queries/workers.js";
 import type { PackageReport } from "../../sync/report.js";
+import { CommandExit } from "../exit.js";
 import { showEvidence } from "../pager.js";
 import { endpointCookie } from "./endpoint-cookie.js";
 import { RebuilderdClient } from "./rebuilderd-client.js";
@@ -83,4 +84,38 @@ export async function submitReports(endpoint: string, configFile: string | undef
     process.stderr.write(`Sending ${r.distribution}${r.release ? `/${r.release}` : ""} (${r.architecture}) to rebuilderd (${r.packages.length} packages)...\n`);
     await client.submitPackages(r);
   }
+}
+
+/** The commands that work on a `-H` server; the others refuse `-H` rather than ignore it. */
+const ENDPOINT_COMMANDS = new Set([
+  "sync",
+  "status",
+  "pkgs ls",
+  "pkgs log",
+  "pkgs diffoscope",
+  "pkgs attestation",
+  "pkgs sync",
+  "pkgs sync-profile",
+  "pkgs sync-stdin",
+  "queue ls",
+  "queue push",
+  "queue drop",
+  "queue requeue",
+  "workers ls",
+]);
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** A preAction hook: `-H` with a command that only works here is an error, not silently the local store. */
+export function refuseEndpoint(_program: Command, action: Command): void {
+  const path = commandPath(action);
+  if (!endpointOf(action) || ENDPOINT_COMMANDS.has(path)) return;
+  const hint = path === "check" ? " (to ask a rebuilder, pass --remote URL)" : path === "worker" ? " (use --connect URL)" : path === "tui" ? " (use --remote URL)" : "";
+  // A usage error: exit code 2, as commander's own.
+  process.stderr.write(`rebuilder: error: \`${path}\` works on this machine; -H is not for it${hint}\n`);
+  throw new CommandExit(2);
 }
