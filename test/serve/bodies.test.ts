@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { Client, request } from "undici";
 import { zstdCompress } from "../../src/engine/compression.js";
@@ -125,7 +126,7 @@ describe("rebuilder serve refuses bad request bodies and changes nothing", () =>
         path: "/api/v1/packages",
         method: "POST",
         headers: { "content-type": "application/json", "x-auth-cookie": cookie },
-        body: chunks(),
+        body: Readable.from(chunks()),
       });
       expect(r.statusCode).toBe(413);
       expect(await r.body.text()).toMatch(/post_body_size_limit/);

@@ -1,7 +1,7 @@
 /** Package listings shaped as the v1 API's records (reference §3.2), shared by the CLI and the API. */
 import type { Database } from "../sqlite.js";
 import { toWireTime } from "../time.js";
-import { LATEST_REBUILDS_CTE } from "./latest-rebuild.js";
+import { LATEST_REBUILDS_CTE, latestRebuildIdSql } from "./latest-rebuild.js";
 import { paginate, type Page } from "./pagination.js";
 import { Where, type OriginFilter } from "./where.js";
 
@@ -63,16 +63,22 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
   if (filter.status === "UNKWN") where.raw("(ra.status IS NULL OR ra.status = 'UNKWN')");
   else where.eq("ra.status = ?", filter.status);
 
-  // The CTE must come first inside the paginated base query, so it is inlined as a subquery.
+  // Both left joins match at most one row (the latest rebuild; its newest artifact row of this
+  // name, should a report have listed a name twice), and every binary has its source package (a
+  // foreign key), so `total` counts binary_packages alone unless a filter needs the others: the
+  // listing pays for the joins only on the page it returns, rebuildctl's 64 pages of the bookworm
+  // slice ~60 ms each less.
+  const from = `FROM binary_packages bp JOIN source_packages sp ON sp.id = bp.source_package_id`;
+  const sourceFiltered = [filter.distribution, filter.release, filter.component, filter.source_name, filter.seen_only].some((v) => v !== undefined);
   const sql = `SELECT bp.id, bp.name, bp.version, sp.distribution, sp.release, bp.component, bp.architecture,
       bp.artifact_url AS url, ra.status, lr.id AS build_id, ra.id AS artifact_id, ra.diffoscope_log_id,
       ra.attestation_log_id, sp.last_seen, sp.seen_in_last_sync
-    FROM binary_packages bp
-    JOIN source_packages sp ON sp.id = bp.source_package_id
-    LEFT JOIN (WITH ${LATEST_REBUILDS_CTE} SELECT * FROM latest_rebuilds) lr ON lr.build_input_id = bp.build_input_id
-    LEFT JOIN rebuild_artifacts ra ON ra.rebuild_id = lr.id AND ra.name = bp.name
+    ${from}
+    LEFT JOIN rebuilds lr ON lr.id = ${latestRebuildIdSql("bp.build_input_id")}
+    LEFT JOIN rebuild_artifacts ra ON ra.id = (SELECT max(a.id) FROM rebuild_artifacts a WHERE a.rebuild_id = lr.id AND a.name = bp.name)
     ${where}`;
-  return withFreshness(paginate(db, { sql, params: where.params, columns: COLUMNS }, page));
+  const countSql = filter.status !== undefined ? undefined : `SELECT bp.id ${sourceFiltered ? from : "FROM binary_packages bp"} ${where}`;
+  return withFreshness(paginate(db, { sql, params: where.params, columns: COLUMNS, ...(countSql ? { countSql } : {}) }, page));
 }
 
 /** SQLite's 0/1 and store timestamps → the wire's boolean and zone-less timestamp. */

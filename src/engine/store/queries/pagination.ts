@@ -17,13 +17,14 @@ export class QueryError extends Error {}
 
 export function paginate<Row>(
   db: Database,
-  base: { sql: string; params: SqlValue[]; columns: readonly string[] },
+  /** `countSql`: a cheaper query with the same parameters and the same number of rows, for `total`. */
+  base: { sql: string; params: SqlValue[]; columns: readonly string[]; countSql?: string },
   page: Page,
 ): { total: number; records: Row[] } {
   const sort = page.sort ?? "id";
   if (!base.columns.includes(sort)) throw new QueryError(`cannot sort by "${sort}" (one of: ${base.columns.join(", ")})`);
   const cte = `WITH base_query AS (${base.sql})`;
-  const total = db.prepare<{ n: number }>(`${cte} SELECT count(*) AS n FROM base_query`).get(...base.params)!.n;
+  const total = db.prepare<{ n: number }>(`WITH base_query AS (${base.countSql ?? base.sql}) SELECT count(*) AS n FROM base_query`).get(...base.params)!.n;
   const where: string[] = [];
   const params: SqlValue[] = [...base.params];
   for (const [cursor, op] of [
