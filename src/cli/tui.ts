@@ -13,10 +13,14 @@ import { defaultSyncConfigPath } from "../engine/paths.js";
 import { machineDefaultProfiles, systemRoot } from "../sync/default-profiles.js";
 import { App } from "../tui/App.js";
 import { LocalSource } from "../tui/data/local-source.js";
+import { RemoteSource } from "../tui/data/remote-source.js";
+import { endpointCookie } from "./client/endpoint-cookie.js";
+import { RebuilderdClient } from "./client/rebuilderd-client.js";
 import { CliContext } from "./context.js";
 import { safe } from "./terminal.js";
 
 interface TuiOptions {
+  remote?: string;
   slots?: number;
   sync: boolean;
   syncConfig?: string;
@@ -43,6 +47,22 @@ function syncSettings(dataDir: string, syncConfig: string | undefined, warn: (m:
   return { profiles: [], interval: DEFAULT_SYNC_INTERVAL, config: generated };
 }
 
+/** The UI attached to a server: nothing runs here, so `q` leaves at once. */
+async function remoteTui(url: string, configFile: string | undefined): Promise<void> {
+  const client = new RebuilderdClient(url, { cookie: endpointCookie(url, configFile) });
+  // Fail before the screen is taken when the server is not there.
+  await client.dashboard();
+  const source = new RemoteSource(client);
+  process.stdout.write("\u001b[?1049h");
+  const app = render(createElement(App, { source, onQuit: () => app.unmount(), quitNotice: "Leaving…" }), { exitOnCtrlC: false, patchConsole: true });
+  try {
+    await app.waitUntilExit();
+  } finally {
+    source.close();
+    process.stdout.write("\u001b[?1049l");
+  }
+}
+
 export function registerTuiCommand(program: Command): void {
   program
     .command("tui")
@@ -53,9 +73,11 @@ export function registerTuiCommand(program: Command): void {
     })
     .option("--sync-config <file>", "profiles to sync now and every 6 hours, in rebuilderd-sync.conf form, when the engine config has no [sync] (default: the sync config, else this machine's default profiles)")
     .option("--no-sync", "do not sync")
+    .option("--remote <url>", "show a running `rebuilder serve` (or rebuilderd) instead of running the engine here; actions use the admin cookie found as rebuildctl finds it")
     .action(async (o: TuiOptions, cmd: Command) => {
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error("rebuilder tui needs a terminal: run it in one (for scripts use `rebuilder status`, `queue ls` or `build --until-idle`)");
       const ctx = CliContext.of(cmd);
+      if (o.remote) return remoteTui(o.remote, ctx.options.config);
       const config = ctx.config();
       if (o.slots) config.slots.count = o.slots;
       // Warnings would tear the full-screen drawing; they are kept and printed after it ends.

@@ -3,24 +3,14 @@
  * by keys; hostile names, logs and diffoscope output must show as plain text and never reach
  * the terminal as sequences.
  */
-import { render } from "ink-testing-library";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { App } from "../../src/tui/App.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DIFFOSCOPE, leaks, tuiEngine } from "./harness.js";
+import { renderApp } from "./render-app.js";
 
 const DOWN = "\u001b[B";
 const ESC = "\u001b";
 const ENTER = "\r";
 const TAB = "\t";
-
-/**
- * Lets React commit and run its effects (Ink attaches the new key handlers there) before the
- * next key, as the gap between two keystrokes of a person does: a key written in the same
- * tick as a redraw would reach the handler of the previous screen.
- */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
 
 let t: Awaited<ReturnType<typeof tuiEngine>>;
 let quits: number[];
@@ -34,22 +24,7 @@ afterEach(async () => {
 });
 
 function start(initialView = 0) {
-  const ui = render(<App source={t.source} onQuit={(n) => quits.push(n)} initialView={initialView} />);
-  const frames = () => ui.frames.join("\n");
-  /** Waits until the screen shows `text` (the views load asynchronously). */
-  const see = async (text: string | RegExp) =>
-    vi.waitFor(() => {
-      const frame = ui.lastFrame() ?? "";
-      if (typeof text === "string" ? !frame.includes(text) : !text.test(frame)) throw new Error(`screen does not show ${text}:\n${frame}`);
-    });
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      await settle();
-      ui.stdin.write(k);
-    }
-    await settle();
-  };
-  return { ui, frames, see, press };
+  return renderApp(t.source, initialView, (n) => quits.push(n));
 }
 
 describe("tui views", () => {

@@ -11,7 +11,9 @@ import { publicKeyFromPem } from "../../engine/evidence/signing-key.js";
 import type { PackageQuery } from "../../engine/verification/consensus.js";
 import type { RebuilderApi, RemoteBinary } from "../../engine/verification/remote-verdict.js";
 import type { BinaryPackageRecord } from "../../engine/store/queries/packages.js";
+import type { RebuildArtifactRecord, RebuildRecord } from "../../engine/store/queries/builds.js";
 import type { QueuedJobRecord } from "../../engine/store/queries/queue.js";
+import type { SyncScheduleRecord } from "../../engine/store/queries/sync-schedule.js";
 import type { WorkerRecord } from "../../engine/store/queries/workers.js";
 
 export class ApiError extends Error {
@@ -96,6 +98,27 @@ export class RebuilderdClient implements RebuilderApi {
 
   dashboard(query: Query = {}): Promise<unknown> {
     return this.json("GET", "/api/v1/dashboard", { query });
+  }
+
+  listRebuilds(query: Query): Promise<Listing<RebuildRecord>> {
+    return this.json("GET", "/api/v1/builds", { query });
+  }
+
+  listRebuildArtifacts(buildId: number): Promise<RebuildArtifactRecord[]> {
+    return this.json("GET", `/api/v1/builds/${buildId}/artifacts`);
+  }
+
+  distributions(): Promise<string[]> {
+    return this.json("GET", "/api/v1/meta/distributions", { query: { seen_only: true } });
+  }
+
+  releases(distribution: string): Promise<(string | null)[]> {
+    return this.json("GET", `/api/v1/meta/distributions/${encodeURIComponent(distribution)}/releases`, { query: { seen_only: true } });
+  }
+
+  /** Ours (`x-sync`): the periodic sync's state per profile. */
+  syncState(): Promise<{ profiles: SyncScheduleRecord[] }> {
+    return this.json("GET", "/api/v1/x-sync");
   }
 
   /** Every page of a listing, following rebuildctl's id cursor until a page comes back empty. */
@@ -234,6 +257,28 @@ export class RebuilderdClient implements RebuilderApi {
     }
   }
 
+  /** The body within the size limit: read at once when its length is announced (the common, fast case), else chunk by chunk. */
+  private async readBody(url: string, res: Awaited<ReturnType<typeof fetch>>): Promise<Uint8Array> {
+    const tooLarge = () => new ApiError(url, `answer larger than the limit of ${this.maxBodyBytes} bytes`);
+    const announced = res.headers.get("content-length");
+    if (announced !== null && Number(announced) > this.maxBodyBytes) {
+      await res.body?.cancel();
+      throw tooLarge();
+    }
+    if (announced !== null || !res.body) return new Uint8Array(await res.arrayBuffer());
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > this.maxBodyBytes) {
+        await res.body.cancel();
+        throw tooLarge();
+      }
+      chunks.push(chunk);
+    }
+    return new Uint8Array(Buffer.concat(chunks));
+  }
+
   private async attempt(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, admin: boolean): Promise<Uint8Array> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     let res;
@@ -254,20 +299,7 @@ export class RebuilderdClient implements RebuilderApi {
           : "";
       throw new ApiError(url, `HTTP ${res.status} ${STATUS_TEXT[res.status] ?? res.statusText}${hint}`, res.status);
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (res.body) {
-      for await (const chunk of res.body) {
-        size += chunk.byteLength;
-        if (size > this.maxBodyBytes) {
-          await res.body.cancel();
-          throw new ApiError(url, `answer larger than the limit of ${this.maxBodyBytes} bytes`);
-        }
-        chunks.push(chunk);
-      }
-    }
-    const data = Buffer.concat(chunks);
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = await this.readBody(url, res);
     // Some fetch implementations decode zstd themselves and some do not: decode what is still encoded.
     return res.headers.get("content-encoding") === "zstd" && isZstd(bytes) ? zstdDecompress(bytes) : bytes;
   }

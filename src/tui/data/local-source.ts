@@ -59,15 +59,15 @@ export class LocalSource implements TuiSource {
     return packageWindow(this.engine.db, q);
   }
 
-  async history(packageId: number) {
-    return rebuildHistory(this.engine.db, packageId);
+  async history(pkg: PackageEntry) {
+    return rebuildHistory(this.engine.db, pkg.id);
   }
 
   async buildLog(buildId: number) {
     return text(buildLogBlob(this.engine.db, buildId));
   }
 
-  async diffoscope(artifactId: number) {
+  async diffoscope(_buildId: number, artifactId: number) {
     return text(diffoscopeBlob(this.engine.db, artifactId));
   }
 

@@ -50,10 +50,11 @@ export interface TuiSource {
   slots(): Promise<SlotView[]>;
   badResults(q: WindowQuery): Promise<Window<BadArtifact>>;
   packages(q: WindowQuery): Promise<Window<PackageEntry>>;
-  history(packageId: number): Promise<RebuildRecord[]>;
+  /** Its rebuilds, newest first. */
+  history(pkg: PackageEntry): Promise<RebuildRecord[]>;
   /** Decompressed text, or null when there is none. */
   buildLog(buildId: number): Promise<string | null>;
-  diffoscope(artifactId: number): Promise<string | null>;
+  diffoscope(buildId: number, artifactId: number): Promise<string | null>;
   /** Queues the package's build input now (priority 0); returns the number of jobs touched. */
   requeue(pkg: PackageEntry): Promise<number>;
   /** Removes the package's queued jobs; returns how many. */

@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { stripControls } from "../../cli/terminal.js";
 import { useSource } from "../app-context.js";
 
-export type EvidenceRequest = { kind: "log"; buildId: number; title: string } | { kind: "diffoscope"; artifactId: number; title: string };
+export type EvidenceRequest = { kind: "log"; buildId: number; title: string } | { kind: "diffoscope"; buildId: number; artifactId: number; title: string };
 
 export type Evidence = { state: "loading" } | { state: "missing"; why: string } | { state: "ready"; lines: string[] };
 
@@ -14,7 +14,7 @@ export function useEvidence(request: EvidenceRequest | null): Evidence {
     if (!request) return;
     let alive = true;
     setEvidence({ state: "loading" });
-    const text = request.kind === "log" ? source.buildLog(request.buildId) : source.diffoscope(request.artifactId);
+    const text = request.kind === "log" ? source.buildLog(request.buildId) : source.diffoscope(request.buildId, request.artifactId);
     text.then(
       (t) => alive && setEvidence(t === null ? { state: "missing", why: `no ${request.kind === "log" ? "build log" : "diffoscope report"} stored` } : { state: "ready", lines: stripControls(t).split("\n") }),
       (err: unknown) => alive && setEvidence({ state: "missing", why: err instanceof Error ? err.message : String(err) }),

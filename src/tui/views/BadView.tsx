@@ -22,7 +22,7 @@ export function BadView({ height, width, active }: { height: number; width: numb
       const bad = list.current;
       if (!bad) return;
       const what = `${bad.name} ${bad.version} (${bad.architecture})`;
-      if (key.return || ch === "d") setOpen({ kind: "diffoscope", artifactId: bad.artifact_id, title: `diffoscope: ${what}` });
+      if (key.return || ch === "d") setOpen({ kind: "diffoscope", buildId: bad.build_id, artifactId: bad.artifact_id, title: `diffoscope: ${what}` });
       else if (ch === "l") setOpen({ kind: "log", buildId: bad.build_id, title: `build log: ${what}` });
     },
     { isActive: active && open === null },

@@ -39,7 +39,7 @@ function usePackageActions(setMessage: (m: string) => void, after: () => void) {
 
 function History({ pkg, height, active, onClose }: { pkg: PackageEntry; height: number; active: boolean; onClose: () => void }) {
   const source = useSource();
-  const { data, error, reload } = useSnapshot(() => source.history(pkg.id), [pkg.id], { active, reloadOn });
+  const { data, error, reload } = useSnapshot(() => source.history(pkg), [pkg.id], { active, reloadOn });
   const [selected, setSelected] = useState(0);
   const [open, setOpen] = useState<EvidenceRequest | null>(null);
   const [message, setMessage] = useState("d diffoscope · l build log · r requeue · x drop · Esc back");
@@ -54,7 +54,7 @@ function History({ pkg, height, active, onClose }: { pkg: PackageEntry; height: 
       else if (ch === "x") void actions.drop(pkg);
       const r = rows[selected];
       if (!r) return;
-      if ((ch === "d" || key.return) && r.artifact_id !== null) setOpen({ kind: "diffoscope", artifactId: r.artifact_id, title: `diffoscope: ${describe(pkg)}` });
+      if ((ch === "d" || key.return) && r.artifact_id !== null) setOpen({ kind: "diffoscope", buildId: r.build_id, artifactId: r.artifact_id, title: `diffoscope: ${describe(pkg)}` });
       else if (ch === "l") setOpen({ kind: "log", buildId: r.build_id, title: `build log: ${describe(pkg)} #${r.build_id}` });
     },
     { isActive: active && open === null },
