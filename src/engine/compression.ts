@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { createRequire } from "node:module";
+import * as zlib from "node:zlib";
 import { createGunzip } from "node:zlib";
 import { Readable, type Writable } from "node:stream";
 
@@ -30,6 +31,41 @@ export function isZstd(data: Uint8Array): boolean {
 interface ZstdImpl {
   compress(data: Uint8Array, level: number): Uint8Array;
   decompress(data: Uint8Array): Uint8Array;
+  /** Stops as soon as the output exceeds `limit` bytes; see zstdDecompressCapped. */
+  decompressCapped(data: Uint8Array, limit: number): Uint8Array;
+}
+
+/** Thrown when decoded data exceeds a cap; the same code node:zlib uses for `maxOutputLength`. */
+export class OutputTooLargeError extends Error {
+  readonly code = "ERR_BUFFER_TOO_LARGE";
+  constructor(limit: number) {
+    super(`decoded data larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * Decodes with zstd-napi's low-level stream, one output buffer at a time, counting as it goes.
+ * Its `decompress` would allocate whatever size a frame header declares, and its stream decodes
+ * a whole input chunk before the reader can stop it: neither stops a bomb.
+ */
+function napiDecompressCapped(binding: typeof import("zstd-napi/binding.js"), data: Uint8Array, limit: number): Uint8Array {
+  const dctx = new binding.DCtx();
+  const outSize = binding.dStreamOutSize();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let src = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  for (;;) {
+    const dst = Buffer.allocUnsafe(outSize);
+    const [ret, produced, consumed] = dctx.decompressStream(dst, src);
+    size += produced;
+    if (size > limit) throw new OutputTooLargeError(limit);
+    chunks.push(dst.subarray(0, produced));
+    src = src.subarray(consumed);
+    // ret 0: a frame ended; more input is a further frame. Otherwise zstd wants more input.
+    if (src.length === 0 && ret === 0) break;
+    if (src.length === 0 && produced < outSize) throw new Error("truncated zstd data");
+  }
+  return Buffer.concat(chunks);
 }
 
 function loadZstd(): ZstdImpl {
@@ -37,12 +73,24 @@ function loadZstd(): ZstdImpl {
     return {
       compress: (d, level) => Bun.zstdCompressSync(d, { level }),
       decompress: (d) => Bun.zstdDecompressSync(d),
+      // Bun's node:zlib has zstd (Node 20's has not) and honours maxOutputLength while it decodes.
+      decompressCapped: (d, limit) => {
+        try {
+          return zlib.zstdDecompressSync(d, { maxOutputLength: limit + 1 });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new OutputTooLargeError(limit);
+          throw err;
+        }
+      },
     };
   }
-  const z = createRequire(import.meta.url)("zstd-napi") as typeof import("zstd-napi");
+  const require = createRequire(import.meta.url);
+  const z = require("zstd-napi") as typeof import("zstd-napi");
+  const binding = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding.js");
   return {
     compress: (d, level) => z.compress(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { compressionLevel: level }),
     decompress: (d) => z.decompress(Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
+    decompressCapped: (d, limit) => napiDecompressCapped(binding, d, limit),
   };
 }
 
@@ -57,6 +105,11 @@ export function zstdCompress(data: Uint8Array | string, level = 11): Uint8Array 
 
 export function zstdDecompress(data: Uint8Array): Uint8Array {
   return new Uint8Array(zstd().decompress(data));
+}
+
+/** Decodes untrusted data (request bodies): throws OutputTooLargeError once more than `limit` bytes come out, holding at most about that much. */
+export function zstdDecompressCapped(data: Uint8Array, limit: number): Uint8Array {
+  return new Uint8Array(zstd().decompressCapped(data, limit));
 }
 
 /** Stores blobs compressed exactly once: data that already is a zstd frame is kept as it is. */

@@ -19,6 +19,26 @@ const report = (n: number) => ({
 });
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
+/**
+ * A zstd frame of 8 GiB of zeros in 256 KiB: RLE blocks of 128 KiB, 4 bytes each, as a
+ * compressor makes them. `declareSize` writes the size into the frame header, as zstd does.
+ */
+function zstdBomb(declareSize: boolean): Buffer {
+  const BLOCK = 128 * 1024;
+  const blocks = 65_536;
+  const header = declareSize
+    ? Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x38]), Buffer.alloc(8)])
+    : Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38]);
+  if (declareSize) header.writeBigUInt64LE(BigInt(BLOCK * blocks), 6);
+  const body = Buffer.alloc(blocks * 4);
+  for (let i = 0; i < blocks; i++) {
+    // Block header: last-block bit, type 1 (RLE), size; then the byte to repeat.
+    const last = i === blocks - 1 ? 1 : 0;
+    body.writeUIntLE(last | (1 << 1) | (BLOCK << 3), i * 4, 3);
+  }
+  return Buffer.concat([header, body]);
+}
+
 const cases: [string, Record<string, string>, Uint8Array | string, number, RegExp][] = [
   ["malformed JSON", { "content-type": "application/json" }, "{\"distribution\": ", 400, /not valid JSON/],
   ["truncated zstd", { "content-type": "application/json", "content-encoding": "zstd" }, zstdCompress(json(report(3))).subarray(0, 20), 400, /not valid zstd data/],
@@ -52,6 +72,24 @@ describe("POST /api/v1/packages with a bad body", () => {
     }
     expect((await call(server, "GET", "/api/v1/packages/source")).json<{ total: number }>().total).toBe(2);
   });
+});
+
+describe("a zstd bomb", () => {
+  // The bomb itself (256 KiB) is within this limit: only decoding can find it too large.
+  let roomy: TestServer;
+  beforeAll(async () => {
+    roomy = await startServer(`[http]\npost_body_size_limit = 1048576\n`);
+  });
+  afterAll(() => roomy.close());
+
+  for (const declareSize of [true, false]) {
+    it(`is refused with 413 while it decodes (8 GiB of zeros, ${declareSize ? "" : "no "}size in the frame header)`, async () => {
+      const headers = { "content-type": "application/json", "content-encoding": "zstd" };
+      const r = await call(roomy, "POST", "/api/v1/packages", { raw: zstdBomb(declareSize), headers, cookie: COOKIE });
+      expect(r.status).toBe(413);
+      expect(r.text).toMatch(/larger than the limit of 1048576 bytes/);
+    });
+  }
 });
 
 describe("bad bodies on the worker endpoints", () => {

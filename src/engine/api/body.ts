@@ -6,7 +6,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import type { Context } from "hono";
-import { isZstd, zstdDecompress } from "../compression.js";
+import { isZstd, zstdDecompressCapped } from "../compression.js";
 import { HttpError } from "./http-error.js";
 
 const tooLarge = (limit: number) => new HttpError(413, `request body larger than the limit of ${limit} bytes ([http] post_body_size_limit)\n`);
@@ -42,9 +42,9 @@ function decode(raw: Uint8Array, encoding: string, limit: number): Uint8Array {
   try {
     if (encoding === "zstd") {
       if (!isZstd(raw)) throw new Error("not a zstd frame");
-      out = zstdDecompress(raw);
+      out = zstdDecompressCapped(raw, limit);
     } else {
-      // maxOutputLength stops a gzip bomb while it inflates.
+      // Both stop a bomb while it decodes, never holding much more than the limit.
       out = gunzipSync(raw, { maxOutputLength: limit + 1 });
     }
   } catch (err) {
