@@ -6,11 +6,11 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { hostname } from "node:os";
-import { findAuthCookie } from "../engine/api/cookie.js";
 import { loadOrCreateSigningKey } from "../engine/evidence/index.js";
 import { EventBus } from "../engine/events.js";
 import { nativeArchitecture, WorkerSlots } from "../engine/workers/index.js";
 import { RemoteJobSource, workerKey } from "../engine/workers/remote-source.js";
+import { endpointCookie } from "./client/endpoint-cookie.js";
 import { collect, CliContext, warn } from "./context.js";
 import { printJobEvents, summaryLine, withStopSignals } from "./slot-run.js";
 import { safe } from "./terminal.js";
@@ -61,7 +61,8 @@ export function registerWorkerCommand(program: Command): void {
         key,
         name,
         signupSecret: config.signup_secret,
-        cookie: config.signup_secret === undefined ? findAuthCookie() : null,
+        // As rebuildctl -H finds it: this machine's own admin cookie goes only to a server on this machine.
+        cookie: config.signup_secret === undefined ? endpointCookie(endpoint, ctx.options.config) : null,
         nativeArchitecture: nativeArchitecture(),
         allowLocalUrls: o.allowLocalUrls === true,
       });

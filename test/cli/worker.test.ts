@@ -76,28 +76,30 @@ function setUp(): Fixture & { go: string; marks: string } {
 }
 
 async function startServer(f: Fixture): Promise<{ proc: Proc; url: string }> {
-  const proc = run(["--data-dir", f.dataDir, "-c", f.config, "serve", "--bind", "127.0.0.1:0", "--slots", "0"], { REBUILDERD_COOKIE_PATH: join(f.root, "auth-cookie") });
+  const proc = run(["--data-dir", f.dataDir, "-c", f.config, "serve", "--bind", "127.0.0.1:0", "--slots", "0"], { REBUILDERD_COOKIE_PATH: COOKIE_PATH(f) });
   await proc.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
   const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.output().stderr)![1]!;
   return { proc, url };
 }
 
-/** A worker with its own data dir and config (the fixture's backend script), `slots` builds at once. */
-function workerConfig(f: Fixture, name: string, slots: number, secret = SECRET): { dataDir: string; config: string } {
+/** A worker with its own data dir and config (the fixture's backend script), `slots` builds at once; `secret` null: none. */
+function workerConfig(f: Fixture, name: string, slots: number, secret: string | null = SECRET): { dataDir: string; config: string } {
   const config = join(f.root, `${name}.conf`);
   writeFileSync(
     config,
-    `signup_secret = "${secret}"\nidle_delay = 1\nsupported_architectures = ["x86_64"]\n\n[backend."archlinux"]\npath = "${join(f.root, "rebuild.sh")}"\n\n` +
+    `${secret === null ? "" : `signup_secret = "${secret}"\n`}idle_delay = 1\nsupported_architectures = ["x86_64"]\n\n[backend."archlinux"]\npath = "${join(f.root, "rebuild.sh")}"\n\n` +
       `[slots]\ncount = ${slots}\n\n[diffoscope]\nenabled = false\n\n[build]\nsilent = true\n`,
   );
   return { dataDir: join(f.root, name), config };
 }
 
-function startWorker(f: Fixture, url: string, name: string, slots: number): Proc {
-  const w = workerConfig(f, name, slots);
+function startWorker(f: Fixture, url: string, name: string, slots: number, o: { secret?: string | null; env?: Record<string, string> } = {}): Proc {
+  const w = workerConfig(f, name, slots, o.secret);
   // The fixture's mirror is a directory on this machine.
-  return run(["--data-dir", w.dataDir, "-c", w.config, "worker", "--connect", url, "--name", name, "--ping-interval", "1", "--allow-local-urls"]);
+  return run(["--data-dir", w.dataDir, "-c", w.config, "worker", "--connect", url, "--name", name, "--ping-interval", "1", "--allow-local-urls"], o.env);
 }
+
+const COOKIE_PATH = (f: Fixture) => join(f.root, "auth-cookie");
 
 async function api<T>(url: string, path: string): Promise<T> {
   const res = await fetch(`${url}${path}`);
@@ -118,7 +120,7 @@ async function stop(p: Proc): Promise<number | null> {
 }
 
 describe("rebuilder worker --connect", () => {
-  it("two workers share the queue of a server: each builds one job, every result is recorded once", async () => {
+  it("two workers, one with the signup secret and one with the admin cookie, share the queue of a server: each builds one job, every result is recorded once", async () => {
     const f = setUp();
     const server = await startServer(f);
 
@@ -129,7 +131,8 @@ describe("rebuilder worker --connect", () => {
     expect(r.stderr).toMatch(/refused to register this worker \(HTTP 403\): the signup secret it sent was refused\. Fix one of: set signup_secret/);
 
     const a = startWorker(f, server.url, "worker-a", 1);
-    const b = startWorker(f, server.url, "worker-b", 1);
+    // No signup secret: the admin cookie of the server on this machine, found as rebuildctl finds it.
+    const b = startWorker(f, server.url, "worker-b", 1, { secret: null, env: { REBUILDERD_COOKIE_PATH: COOKIE_PATH(f) } });
     // One slot each and two jobs held until `go`: each worker holds one of them.
     await Promise.all([a.waitFor(/\[slot-1\] building /), b.waitFor(/\[slot-1\] building /)]);
     const workers = await api<{ total: number; records: { name: string; status: string | null }[] }>(server.url, "/api/v1/workers");
@@ -149,11 +152,11 @@ describe("rebuilder worker --connect", () => {
     expect(artifacts).toEqual([expect.objectContaining({ name: "good", status: "GOOD", has_attestation: true })]);
     expect(await (await fetch(`${server.url}/api/v1/builds/${good.id}/log`, { headers: { "accept-encoding": "identity" } })).text()).toContain("rebuilding good-1.0-1-x86_64.pkg.tar.zst");
 
-    expect(await stop(a)).toBe(0);
-    expect(await stop(b)).toBe(0);
+    expect(await stop(a), a.output().stderr).toBe(0);
+    expect(await stop(b), b.output().stderr).toBe(0);
     expect(a.output().stdout).toMatch(/^built 1: /);
     expect(b.output().stdout).toMatch(/^built 1: /);
-    expect(await stop(server.proc)).toBe(0);
+    expect(await stop(server.proc), server.proc.output().stderr).toBe(0);
   }, 300_000);
 
   it("a worker killed mid-build loses nothing: the server reclaims its jobs after the ping deadline and another worker finishes them, recorded once", async () => {
@@ -188,9 +191,9 @@ describe("rebuilder worker --connect", () => {
     const queue = await api<{ records: { name: string; started_at: string | null; priority: number }[] }>(server.url, "/api/v1/queue");
     expect(queue.records.map((j) => [j.name, j.started_at, j.priority])).toEqual([["bad", null, 2]]);
 
-    expect(await stop(rescuer)).toBe(0);
+    expect(await stop(rescuer), rescuer.output().stderr).toBe(0);
     expect(rescuer.output().stdout).toMatch(/^built 2: 1 GOOD, 1 BAD, 0 FAIL/);
-    expect(await stop(server.proc)).toBe(0);
+    expect(await stop(server.proc), server.proc.output().stderr).toBe(0);
     expect(existsSync(join(f.root, "doomed", "rebuilder.v2.key"))).toBe(true);
   }, 300_000);
 });
