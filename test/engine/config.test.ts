@@ -77,10 +77,10 @@ describe("engine configuration", () => {
     );
     expect(warnings).toEqual([
       "rebuilder.conf: unknown key colour, ignored",
-      "rebuilder.conf: unknown key sync, ignored",
       "rebuilder.conf: unknown key [http] foo, ignored",
       'rebuilder.conf: unknown key [http] "\\u001b[2J", ignored',
       "rebuilder.conf: unknown key [schedule.bad] retries, ignored",
+      "rebuilder.conf: unknown key [sync] x, ignored",
       'rebuilder.conf: unknown key [backend."debian"] script, ignored',
     ]);
     expect(config.backends).toEqual({ debian: {} });
