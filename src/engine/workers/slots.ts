@@ -260,6 +260,11 @@ export class WorkerSlots {
           await this.sleep(slot, this.pollMs);
           continue;
         }
+        // Stopped while a (remote) claim was in flight: the job has not started, so it goes back.
+        if (this.stopping) {
+          await slot.worker.release(job.queueId).catch(() => false);
+          break;
+        }
         await this.execute(slot, job);
         this.wake();
       } catch (err) {

@@ -8,12 +8,21 @@ import { afterEach, describe, expect, it } from "vitest";
 import { zstdDecompress } from "../../../src/engine/compression.js";
 import { signingKeyFromSeed } from "../../../src/engine/evidence/index.js";
 import { RemoteJobSource, workerKey } from "../../../src/engine/workers/remote-source.js";
+import { WorkerSlots } from "../../../src/engine/workers/slots.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { dispose, DISTRO, harness, script, type Harness } from "./harness.js";
 
 const key = signingKeyFromSeed(new Uint8Array(32).fill(7));
 const filter = { backends: ["debian"], architectures: ["x86_64"] };
 let server: Server | undefined;
+let h: Harness | undefined;
 
-afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+afterEach(async () => {
+  dispose(h);
+  h = undefined;
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
 
 async function serve(handler: (req: IncomingMessage, body: Buffer, res: ServerResponse) => void): Promise<string> {
   server = createServer((req, res) => {
@@ -67,5 +76,32 @@ describe("RemoteJobSource", () => {
     const url = await serve((req, _body, res) => (req.url === "/api/v1/workers" ? res.writeHead(204).end() : res.writeHead(200).end("Nothing to see")));
     const worker = await (await connect(url)).register();
     await expect(worker.claim(filter)).rejects.toThrow(/answered something that is not JSON \("Nothing to see"\); is this a rebuilderd-compatible server\?/);
+  });
+
+  it("worker slots stopped while a pop is in flight do not start the job it brings back", async () => {
+    h = harness();
+    h.config.backends[DISTRO] = { path: script(h, "backend", `touch "$MARKS/started"`) };
+    const paths: string[] = [];
+    let popArrived!: () => void;
+    const popped = new Promise<void>((resolve) => (popArrived = resolve));
+    let answerPop!: () => void;
+    const answer = new Promise<void>((resolve) => (answerPop = resolve));
+    const job = { id: 5, name: "acl", version: "1", distribution: DISTRO, release: null, architecture: "x86_64", backend: DISTRO, url: "https://x.test/acl.buildinfo", next_retry: null, priority: 1, queued_at: "2026-05-30T09:00:00", started_at: null };
+    const url = await serve((req, _body, res) => {
+      paths.push(req.url!);
+      if (req.url !== "/api/v1/queue/pop") return res.writeHead(204).end();
+      popArrived();
+      void answer.then(() => res.writeHead(200).end(JSON.stringify({ Rebuild: { job, artifacts: [{ name: "acl", version: "1", architecture: "x86_64", url: "https://x.test/acl.deb" }] } })));
+    });
+    const source = await connect(url);
+    const slots = await WorkerSlots.create({ source, dataDir: h.dataDir, config: h.config, events: h.events, signingKey: h.key, env: { PATH: process.env.PATH, MARKS: h.marks }, pollSeconds: 0.5 });
+    slots.start();
+    await popped;
+    const stopped = slots.stop({ handBack: false });
+    answerPop();
+    await stopped;
+    expect(existsSync(join(h.marks, "started"))).toBe(false);
+    expect(h.seen.some((e) => e.type === "job.started")).toBe(false);
+    expect(paths).toEqual(["/api/v1/workers", "/api/v1/queue/pop"]);
   });
 });
