@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fetch } from "undici";
 import { main } from "../src/cli/main.js";
-import { defaultEngineConfig } from "../src/engine/config.js";
 import { openStore } from "../src/engine/store/index.js";
-import { syncProfile } from "../src/sync/run.js";
+import { syncBookworm } from "./bookworm.js";
 import { ensureBinary } from "./dist-binary.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -25,29 +24,6 @@ const CONCURRENCY = 16;
 
 const work = mkdtempSync(join(tmpdir(), "rebuilder-bench-check-"));
 const children: ChildProcess[] = [];
-
-async function syncedStore(dataDir: string): Promise<void> {
-  const db = openStore(dataDir);
-  await syncProfile(
-    db,
-    {
-      name: "bookworm-main",
-      distro: "debian",
-      sync_method: "debian",
-      components: ["main"],
-      releases: [{ name: "bookworm" }],
-      architectures: ["amd64", "all"],
-      source: join(root, "test/data/debian-mirror"),
-      include: [],
-      maintainers: [],
-      pkgs: [],
-      excludes: [],
-      verify_signature: true,
-    },
-    { dataDir, policy: defaultEngineConfig().schedule },
-  );
-  db.close();
-}
 
 /** 2,000 binaries of the store, spread over it, as an installed dpkg database. */
 function installedRoot(dataDir: string): { root: string; rows: { name: string; version: string; architecture: string }[] } {
@@ -135,7 +111,7 @@ function medianSeconds(args: string[], runs = 7): number {
 try {
   ensureBinary();
   const local = join(work, "local");
-  await syncedStore(local);
+  await syncBookworm(local);
   const { root: machine, rows } = installedRoot(local);
   const urls: string[] = [];
   for (let n = 0; n < SERVERS; n++) {
