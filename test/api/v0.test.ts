@@ -157,7 +157,8 @@ describe("/api/v0", () => {
 
     const workers = await call(server, "GET", "/api/v0/workers", { cookie: COOKIE });
     const me = workers.json<Record<string, unknown>[]>().find((w) => w.key === WORKER_KEY)!;
-    expect(me).toMatchObject({ addr: "127.0.0.1", address: "127.0.0.1", online: true });
+    expect(Object.keys(me)).toEqual(["id", "name", "key", "addr", "address", "status", "last_ping", "online"]);
+    expect(me).toMatchObject({ addr: "127.0.0.1", address: "127.0.0.1", online: true, status: null });
     expect(me.last_ping).toMatch(ZONELESS);
   });
 
