@@ -3,7 +3,15 @@
  * by keys; hostile names, logs and diffoscope output must show as plain text and never reach
  * the terminal as sequences.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runDoctor } from "../../src/engine/diagnostics/doctor.js";
+import { installedPackages } from "../../src/engine/installed.js";
+import { claimJob, recordRebuild } from "../../src/engine/scheduler/index.js";
+import { LocalSource } from "../../src/tui/data/local-source.js";
+import { addJob, addPackage, outcome, schedulePolicy } from "../engine/fixtures.js";
 import { DIFFOSCOPE, leaks, tuiEngine } from "./harness.js";
 import { renderApp } from "./render-app.js";
 
@@ -52,8 +60,6 @@ describe("tui views", () => {
   it("slots: the job each slot holds and the last lines of its build log as they stream", async () => {
     const { ui, see, frames } = start(2);
     await see("slot-1");
-    const { claimJob } = await import("../../src/engine/scheduler/index.js");
-    const { addJob, addPackage, schedulePolicy } = await import("../engine/fixtures.js");
     const p = addPackage(t.engine.db, { name: "streaming-pkg", release: "bookworm" });
     addJob(t.engine.db, p.buildInputId, -10);
     const job = claimJob(t.engine.db, t.engine.slots.info()[0]!.workerId!, { backends: ["debian"], architectures: ["amd64"] }, schedulePolicy(), new Date())!;
@@ -116,8 +122,6 @@ describe("tui views", () => {
   it("BAD diffs: a new BAD result appears without a keypress", async () => {
     const { see } = start(3);
     await see("evilclickname");
-    const { recordRebuild, claimJob } = await import("../../src/engine/scheduler/index.js");
-    const { addJob, addPackage, outcome, schedulePolicy } = await import("../engine/fixtures.js");
     const db = t.engine.db;
     const p = addPackage(db, { name: "fresh-bad", release: "bookworm" });
     addJob(db, p.buildInputId, -5);
@@ -167,4 +171,24 @@ describe("tui views", () => {
     expect(quits).toEqual([1, 2]);
     ui.unmount();
   });
+});
+
+describe("tui dashboard on a machine that cannot build yet", () => {
+  it("shows what doctor says is missing, and the share of installed packages verified", async () => {
+    // A machine with dpkg: good-pkg (GOOD in the store) and a package no rebuilder knows.
+    const root = mkdtempSync(join(tmpdir(), "rebuilder-tui-machine-"));
+    mkdirSync(join(root, "var/lib/dpkg/info"), { recursive: true });
+    mkdirSync(join(root, "var/lib/dpkg/updates"), { recursive: true });
+    const stanza = (name: string) => `Package: ${name}\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\nVersion: 1.0-1\nMaintainer: J <j@example.org>\nDescription: test\n`;
+    writeFileSync(join(root, "var/lib/dpkg/status"), `${stanza("good-pkg")}\n${stanza("nobody-knows-me")}`);
+    const source = new LocalSource(t.engine, {
+      diagnose: () => runDoctor({ dataDir: t.engine.dataDir, config: t.engine.config, configPath: null, profiles: { error: "none configured" } }),
+      installed: () => installedPackages(root),
+    });
+    const { ui, see } = renderApp(source);
+    await see("No backend can build on this machine", 60_000);
+    await see(/warn +debian \(built-in default\): the debrebuild backend cannot run: debrebuild needs `mirror`/, 60_000);
+    expect(ui.lastFrame()).toContain("This machine (dpkg): 1 of 1 installed packages the store knows are verified (100.0%); 1 unknown");
+    ui.unmount();
+  }, 90_000);
 });

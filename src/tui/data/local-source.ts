@@ -10,6 +10,9 @@ import { queueCounts } from "../../engine/store/queries/status.js";
 import { listSyncSchedule } from "../../engine/store/queries/sync-schedule.js";
 import { verdictCountsByRelease } from "../../engine/store/queries/verdict-counts.js";
 import { nowDb } from "../../engine/store/time.js";
+import type { Check } from "../../engine/diagnostics/doctor.js";
+import type { Installed } from "../../engine/installed.js";
+import { checkInstalled } from "../../engine/verification/installed-share.js";
 import type { Dashboard, SlotView, TuiSource } from "./source.js";
 
 function text(blob: Uint8Array | null): string | null {
@@ -21,16 +24,59 @@ function buildInputOf(p: PackageEntry): QueueMatch {
   return { distribution: p.distribution, release: p.release, name: p.source, version: p.version, architecture: p.build_architecture };
 }
 
+/** Facts the dashboard shows beside the store's, each costly enough to be worked out rarely. */
+export interface MachineFacts {
+  /** `rebuilder doctor`'s checks; run once, when no backend can build, to say what to install. */
+  diagnose?: () => Promise<Check[]>;
+  /** The packages installed on this machine; throws where there is no dpkg or pacman. */
+  installed?: () => Promise<Installed>;
+}
+
+/** The installed share is worked out again at most this often (it checks every installed package). */
+const INSTALLED_EVERY_MS = 30_000;
+
 export class LocalSource implements TuiSource {
   readonly label: string;
+  private problems?: Promise<Dashboard["problems"]>;
+  private installedShare?: { at: number; share: Promise<Dashboard["installed"]> };
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly facts: MachineFacts = {},
+  ) {
     this.label = `local ${engine.dataDir}`;
+  }
+
+  private doctorProblems(noBackend: boolean): Promise<Dashboard["problems"]> {
+    if (!noBackend || !this.facts.diagnose) return Promise.resolve([]);
+    this.problems ??= this.facts.diagnose().then(
+      // What keeps backends from building (with what to install), and anything else that failed.
+      (checks) => checks.flatMap((c) => (c.level === "FAIL" || (c.level === "warn" && c.group === "backends") ? [{ level: c.level, message: c.message }] : [])),
+      (err: unknown) => [{ level: "FAIL" as const, message: `rebuilder doctor could not run: ${(err as Error).message}` }],
+    );
+    return this.problems;
+  }
+
+  private installed(): Promise<Dashboard["installed"]> {
+    const read = this.facts.installed;
+    if (!read) return Promise.resolve(null);
+    if (!this.installedShare || Date.now() - this.installedShare.at > INSTALLED_EVERY_MS) {
+      const share = (async () => {
+        const machine = await read();
+        const { share: s } = await checkInstalled(this.engine.db, machine.packages, [], { threshold: 1, trustUnsigned: false, offline: true });
+        return { manager: machine.manager, installed: s.installed, known: s.known, verified: s.verified };
+      })().catch(() => null);
+      this.installedShare = { at: Date.now(), share };
+    }
+    return this.installedShare.share;
   }
 
   async dashboard(): Promise<Dashboard> {
     const { db, slots } = this.engine;
+    const [problems, installed] = await Promise.all([this.doctorProblems(slots.capabilities.backends.size === 0), this.installed()]);
     return {
+      problems,
+      installed,
       releases: verdictCountsByRelease(db),
       queue: queueCounts(db, nowDb()),
       profiles: listSyncSchedule(db),

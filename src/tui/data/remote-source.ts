@@ -93,6 +93,8 @@ export class RemoteSource implements TuiSource {
           ...(this.problem ? [{ name: "events", reason: this.problem }] : []),
         ],
       },
+      problems: [],
+      installed: null,
     };
   }
 

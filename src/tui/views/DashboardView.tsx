@@ -40,7 +40,7 @@ export function DashboardView({ height, active, sync }: { height: number; active
   const profiles = new Set([...data.profiles.map((p) => p.profile), ...progress.keys()]);
   const { available, unavailable } = data.backends;
   return (
-    <Box flexDirection="column" height={height}>
+    <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold>
         {cell("Verdicts", 24)}
         {STATUSES.map((s) => s.padStart(9)).join("")}
@@ -54,6 +54,12 @@ export function DashboardView({ height, active, sync }: { height: number; active
       <Text>
         Queue: {count(data.queue.running)} running, {count(data.queue.waiting)} waiting, {count(data.queue.planned)} planned for a retry
       </Text>
+      {data.installed && (
+        <Text wrap="truncate-end">
+          This machine ({data.installed.manager}): {count(data.installed.verified)} of {count(data.installed.known)} installed packages the store knows are verified (
+          {percent(data.installed.verified, data.installed.known)}); {count(data.installed.installed - data.installed.known)} unknown
+        </Text>
+      )}
       <Text bold>Sync</Text>
       {profiles.size === 0 && <Text dimColor>no profile synced yet</Text>}
       {[...profiles].map((name) => {
@@ -79,7 +85,12 @@ export function DashboardView({ height, active, sync }: { height: number; active
       ) : (
         <Text wrap="truncate-end">building with: {available.map(oneLine).join(", ")}</Text>
       )}
-      {unavailable.map((u) => (
+      {data.problems.slice(0, 8).map((p, i) => (
+        <Text key={i} wrap="truncate-end" color={p.level === "FAIL" ? "red" : "yellow"}>
+          {p.level.padEnd(4)} {oneLine(p.message)}
+        </Text>
+      ))}
+      {data.problems.length === 0 && unavailable.map((u) => (
         <Text key={u.name} wrap="truncate-end" color={available.length === 0 ? "yellow" : "gray"}>
           {cell(oneLine(u.name), 12)} {oneLine(u.reason)}
         </Text>
