@@ -49,18 +49,33 @@ const SCRATCH = [
   "CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)",
 ];
 
+/** Reports turned into JSON rows (see asJson), so the report objects can be let go before the import. */
+export interface StagedReports {
+  scopes: { scope: string; digest: string }[];
+  groups: string;
+  binaries: string;
+  binaryCount: number;
+}
+
+export function stageReports(reports: readonly ScopedReport[]): StagedReports {
+  return { scopes: reports.map(({ scope, digest }) => ({ scope, digest })), ...asJson(reports) };
+}
+
 export function importReports(db: Database, reports: readonly ScopedReport[], policy: SchedulePolicy, now: Date): ImportCounts {
+  return importStaged(db, stageReports(reports), policy, now);
+}
+
+export function importStaged(db: Database, staged: StagedReports, policy: SchedulePolicy, now: Date): ImportCounts {
   const ts = toDbTime(now);
   // Per-connection scratch tables, created before the statements that use them are prepared.
   for (const sql of SCRATCH) db.exec(sql);
   return db.transaction(() => {
     const counts = emptyCounts();
-    const { groups, binaries, binaryCount } = asJson(reports);
-    counts.binaries = binaryCount;
+    counts.binaries = staged.binaryCount;
     db.prepare(
       `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url)
        SELECT key + 1, ${columns(7)} FROM json_each(?)`,
-    ).run(groups);
+    ).run(staged.groups);
     // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
     const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
     const sourcesBefore = maxId("source_packages");
@@ -91,7 +106,7 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
        FROM json_each(?) b JOIN temp.staged_groups g ON g.gid = b.value->>0 WHERE true ORDER BY b.key
        ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
        DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
-    ).run(binaries);
+    ).run(staged.binaries);
 
     const inputs = db.prepare<{ id: number }>("SELECT input_id AS id FROM temp.staged_groups GROUP BY input_id ORDER BY min(gid)").all();
     for (const { id } of inputs) {
@@ -115,11 +130,11 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
     counts.updated = created.updated ?? 0;
     counts.new = created.imported - counts.updated;
 
-    counts.vanished = retireVanished(db, reports);
+    counts.vanished = retireVanished(db, staged.scopes);
     const recordScope = db.prepare(
       "INSERT INTO sync_scopes (scope, digest, synced_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest, synced_at = excluded.synced_at",
     );
-    for (const { scope, digest } of reports) recordScope.run(scope, digest, ts);
+    for (const { scope, digest } of staged.scopes) recordScope.run(scope, digest, ts);
     db.exec("DELETE FROM temp.staged_groups; DELETE FROM temp.current_members");
     return counts;
   });
@@ -152,11 +167,11 @@ function asJson(reports: readonly ScopedReport[]): { groups: string; binaries: s
  * source packages become unseen once none of their build inputs is listed anywhere. Returns how
  * many source packages vanished without a newer version taking their place.
  */
-function retireVanished(db: Database, reports: readonly ScopedReport[]): number {
+function retireVanished(db: Database, scopes: readonly { scope: string }[]): number {
   db.exec("DELETE FROM temp.left_members");
   db.exec("INSERT OR IGNORE INTO temp.current_members (scope, build_input_id) SELECT scope, input_id FROM temp.staged_groups");
   // Every scope's list is replaced before anything is retired: a package that moved from one scope to another stays.
-  for (const { scope } of reports) {
+  for (const { scope } of scopes) {
     db.prepare(
       `INSERT OR IGNORE INTO temp.left_members SELECT build_input_id FROM sync_scope_members m
        WHERE m.scope = ? AND NOT EXISTS (SELECT 1 FROM temp.current_members c WHERE c.scope = m.scope AND c.build_input_id = m.build_input_id)`,
