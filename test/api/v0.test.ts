@@ -6,12 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zstdDecompress } from "../../src/engine/compression.js";
 import { publicKeyPem } from "../../src/engine/evidence/index.js";
 import { call, COOKIE, OTHER_KEY, startServer, storeSnapshot, WORKER_KEY, type CallOptions, type TestServer } from "./harness.js";
+import { loadCorrectedV0Spec, validateV0 } from "./openapi-v0.js";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 
 const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\.\d{9})?$/;
 const SECRET = "v0-signup-secret";
 const worker = { workerKey: WORKER_KEY, signupSecret: SECRET };
+const spec = loadCorrectedV0Spec();
+/** The answer validates against rebuilderd's v0 OpenAPI schema (with the reference's corrections). */
+const conforms = (method: string, path: string, value: unknown) => expect(validateV0(spec, method, path, value), `${method} ${path}`).toEqual([]);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -60,11 +64,13 @@ describe("/api/v0", () => {
     const r = await call(server, "POST", "/api/v0/pkgs/sync", { body: suiteImport(), cookie: COOKIE });
     expect(r.status, r.text).toBe(200);
     expect(r.json()).toBe("Nothing");
+    conforms("post", "/pkgs/sync", r.json());
 
     const res = await call(server, "GET", "/api/v0/pkgs/list");
     expect(res.status).toBe(200);
     expect(res.headers["last-modified"]).toBeUndefined();
     const records = res.json<Record<string, unknown>[]>();
+    conforms("get", "/pkgs/list", records);
     expect(records).toHaveLength(2);
     expect(Object.keys(records[0]!)).toEqual(["name", "version", "status", "distro", "suite", "architecture", "artifact_url", "build_id", "built_at", "has_diffoscope", "has_attestation"]);
     expect(records[0]).toEqual({
@@ -89,6 +95,7 @@ describe("/api/v0", () => {
 
   it("lists the queue as a QueueList of QueueItems with their PkgGroup", async () => {
     const q = await queue();
+    conforms("post", "/queue/list", q);
     expect(Object.keys(q)).toEqual(["now", "queue"]);
     expect(q.now).toMatch(ZONELESS);
     expect(q.queue).toHaveLength(2);
@@ -106,6 +113,7 @@ describe("/api/v0", () => {
     const results = new Map<string, number>();
     for (let i = 0; i < 2; i++) {
       const assignment = await pop();
+      conforms("post", "/queue/pop", assignment);
       if (assignment === "Nothing") throw new Error("expected a job");
       const item = assignment.Rebuild;
       expect(item.worker_id).not.toBeNull();
@@ -124,6 +132,7 @@ describe("/api/v0", () => {
     expect((await call(server, "POST", "/api/v0/build/report", { body: { queue: { id: 999 }, build_log: "", rebuilds: [] }, ...worker })).status).toBe(404);
 
     const pkgs = await list();
+    conforms("get", "/pkgs/list", pkgs);
     expect(pkgs.map((p) => [p.name, p.status, p.has_diffoscope, p.has_attestation])).toEqual([
       ["bad", "BAD", true, false],
       ["good", "GOOD", false, true],
@@ -149,6 +158,7 @@ describe("/api/v0", () => {
     expect((await call(server, "GET", `/api/v0/builds/${bad.build_id}/diffoscope`)).text).toBe("--- a\n+++ b\n");
     const attestation = await call(server, "GET", `/api/v0/builds/${good.build_id}/attestation`);
     expect(attestation.headers["content-type"]).toBe("application/json; charset=utf-8");
+    conforms("get", "/builds/{id}/attestation", attestation.json());
     expect(attestation.json<{ signatures: { keyid: string }[] }>().signatures.map((s) => s.keyid)).toEqual([server.engine.signingKey.keyid]);
     for (const path of [`/builds/${good.build_id}/diffoscope`, `/builds/${bad.build_id}/attestation`, "/builds/999/log"]) {
       const missing = await call(server, "GET", `/api/v0${path}`);
@@ -156,6 +166,7 @@ describe("/api/v0", () => {
     }
 
     const workers = await call(server, "GET", "/api/v0/workers", { cookie: COOKIE });
+    conforms("get", "/workers", workers.json());
     const me = workers.json<Record<string, unknown>[]>().find((w) => w.key === WORKER_KEY)!;
     expect(Object.keys(me)).toEqual(["id", "name", "key", "addr", "address", "status", "last_ping", "online"]);
     expect(me).toMatchObject({ addr: "127.0.0.1", address: "127.0.0.1", online: true, status: null });
@@ -185,6 +196,7 @@ describe("/api/v0", () => {
     const running = await pop();
     expect(running).not.toBe("Nothing");
     const d = (await call(server, "GET", "/api/v0/dashboard")).json<Record<string, unknown>>();
+    conforms("get", "/dashboard", d);
     expect(Object.keys(d)).toEqual(["suites", "active_builds", "queue_length", "now"]);
     expect(d.suites).toEqual({ core: { good: 1, unknown: 0, bad: 1 } });
     expect(Object.keys((d.suites as Record<string, object>).core!)).toEqual(["good", "unknown", "bad"]);
@@ -193,6 +205,7 @@ describe("/api/v0", () => {
     expect(d.now).toMatch(ZONELESS);
 
     const keys = (await call(server, "GET", "/api/v0/public-keys")).json();
+    conforms("get", "/public-keys", keys);
     expect(keys).toEqual({ current: [publicKeyPem(server.engine.signingKey)] });
     expect((keys as { current: string[] }).current[0]).toMatch(/^-----BEGIN PUBLIC KEY-----\r\nMCwwBwYDK2VwBQADIQ/);
   });
