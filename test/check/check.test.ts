@@ -148,6 +148,19 @@ describe("rebuilder check", () => {
     expect(unknown.code).toBe(2);
   });
 
+  it("retries a rebuilder that answers 503, and gives up on one that does not answer within --timeout", async () => {
+    const pkgs: Pkg[] = [{ name: "acl", version: "2.3.1-3", status: "GOOD" }];
+    const loaded = await serveStore(await seedStore(tempDir(), keyOf(14), pkgs), keyOf(14), { failFirst: 2 });
+    // Far slower than the timeout: every attempt runs out of time, whatever the machine's speed.
+    const stuck = await serveStore(await seedStore(tempDir(), keyOf(15), pkgs), keyOf(15), { delayMs: 5_000 });
+    servers.push(loaded, stuck);
+    const r = await check("acl", "--remote", loaded.url, "--remote", stuck.url, "--timeout", "1", "--threshold", "2");
+    expect(r.stdout).toMatch(/remotes 1\/1 GOOD {2}verified/);
+    expect(loaded.hits.slice(0, 3)).toEqual(["/api/v1/packages/binary", "/api/v1/packages/binary", "/api/v1/packages/binary"]);
+    expect(r.stdout).toContain(`${stuck.url}: no answer: ${stuck.url}/api/v1/packages/binary?name=acl&version=2.3.1-3&architecture=amd64: no answer within 1 s`);
+    expect(stuck.hits).toHaveLength(3);
+  });
+
   it("keeps remote answers: --offline answers from the cache with their age, a remote that went down falls back to it", async () => {
     const dir = tempDir();
     const data = join(dir, "data");

@@ -92,15 +92,26 @@ export interface ServerOptions {
   publishedKey?: SigningKey;
   /** Answers each request this late (a slow rebuilder). */
   delayMs?: number;
+  /** Answers this many requests with 503 before answering properly (a rebuilder under load). */
+  failFirst?: number;
 }
 
 /** A real HTTP server on loopback answering from `db` as a rebuilderd would. */
 export async function serveStore(db: Database, key: SigningKey, opts: ServerOptions = {}): Promise<TestRebuilder> {
   const hits: string[] = [];
-  const server: Server = createServer((req, res) => (opts.delayMs ? setTimeout(() => answer(req, res), opts.delayMs) : answer(req, res)));
+  const server: Server = createServer((req, res) => {
+    hits.push(new URL(req.url!, "http://x").pathname);
+    if (opts.delayMs) setTimeout(() => answer(req, res), opts.delayMs);
+    else answer(req, res);
+  });
+  let failures = 0;
   const answer = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url!, "http://x");
-    hits.push(url.pathname);
+    if (failures < (opts.failFirst ?? 0)) {
+      failures++;
+      res.writeHead(503);
+      return res.end();
+    }
     const json = (v: unknown) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(v));

@@ -286,7 +286,7 @@ export class RebuilderdClient implements RebuilderApi {
       res = await fetch(url, { method, headers, body, signal, redirect: "follow" });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = signal.aborted ? `no answer within ${this.timeoutMs / 1000} seconds` : cause ? `${(err as Error).message}: ${cause.code ?? cause.message}` : (err as Error).message;
+      const why = signal.aborted ? `no answer within ${this.timeoutMs / 1000} s` : cause ? `${(err as Error).message}: ${cause.code ?? cause.message}` : (err as Error).message;
       throw new ApiError(url, why);
     }
     if (res.status < 200 || res.status >= 300) {
