@@ -24,7 +24,6 @@ export function paginate<Row>(
   const sort = page.sort ?? "id";
   if (!base.columns.includes(sort)) throw new QueryError(`cannot sort by "${sort}" (one of: ${base.columns.join(", ")})`);
   const cte = `WITH base_query AS (${base.sql})`;
-  const total = db.prepare<{ n: number }>(`WITH base_query AS (${base.countSql ?? base.sql}) SELECT count(*) AS n FROM base_query`).get(...base.params)!.n;
   const where: string[] = [];
   const params: SqlValue[] = [...base.params];
   for (const [cursor, op] of [
@@ -42,9 +41,15 @@ export function paginate<Row>(
   }
   const dir = page.direction === "Descending" ? "DESC" : "ASC";
   const order = sort === "id" ? `id ${dir}` : `${sort} ${dir}, id ${dir}`;
-  params.push(page.limit ?? 1000);
+  const limit = page.limit ?? 1000;
+  params.push(limit);
   const records = db
     .prepare<Row>(`${cte} SELECT * FROM base_query ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`)
     .all(...params);
+  // Without a cursor, a page shorter than the limit is every row: no need to count (single look-ups, small filtered lists).
+  const complete = where.length === 0 && records.length < limit;
+  const total = complete
+    ? records.length
+    : db.prepare<{ n: number }>(`WITH base_query AS (${base.countSql ?? base.sql}) SELECT count(*) AS n FROM base_query`).get(...base.params)!.n;
   return { total, records };
 }
