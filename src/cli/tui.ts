@@ -15,6 +15,7 @@ import { installedPackages } from "../engine/installed.js";
 import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { systemRoot } from "../sync/default-profiles.js";
 import { App } from "../tui/App.js";
+import { queueInstalledFirst } from "../tui/data/installed-first.js";
 import { LocalSource } from "../tui/data/local-source.js";
 import { RemoteSource } from "../tui/data/remote-source.js";
 import { endpointCookie } from "./client/endpoint-cookie.js";
@@ -115,6 +116,14 @@ export function registerTuiCommand(program: Command): void {
         patchConsole: true,
       });
       process.on("SIGTERM", quit);
+      // After each sync, this machine's packages that were never rebuilt go first.
+      engine.events.subscribe((e) => {
+        if (e.type !== "sync.finished") return;
+        installedPackages(systemRoot()).then(
+          (installed) => queueInstalledFirst(engine, installed).catch((err: Error) => warn(`queueing the installed packages first failed: ${err.message}`)),
+          () => {}, // no dpkg or pacman here: nothing is installed to put first
+        );
+      });
       try {
         engine.slots.start();
         if (o.sync) engine.sync.start();
