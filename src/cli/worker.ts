@@ -16,7 +16,7 @@ import { printJobEvents, summaryLine, withStopSignals } from "./slot-run.js";
 import { safe } from "./terminal.js";
 
 /** rebuilderd-worker's file name for its raw PKCS#8 key. */
-export const WORKER_KEY_FILE = "rebuilder.v2.key";
+const WORKER_KEY_FILE = "rebuilder.v2.key";
 
 const positive = (flag: string) => (v: string) => {
   if (!/^[1-9]\d*$/.test(v)) throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(v)}`);

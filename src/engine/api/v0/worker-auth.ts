@@ -1,8 +1,9 @@
 /**
- * v0's worker check (reference §2.5, v0.25): a worker key (within the allow-list, if one is set)
- * plus the signup secret, or the admin cookie when no secret is configured — the same rule as
- * registration. There was no registration call in v0: a worker that passes is registered on
- * first contact and refreshed afterwards, keeping its status.
+ * v0's worker check: the rule this server applies to registration (ApiAuth.mayRegister), which
+ * is v0.25's (reference §2.5: a key within the allow-list, plus the signup secret or else the
+ * admin cookie) except that a key on a configured allow-list needs nothing more. There was no
+ * registration call in v0: a worker that passes is registered on first contact and refreshed
+ * afterwards, keeping its status.
  */
 import type { MiddlewareHandler } from "hono";
 import { registerWorker } from "../../scheduler/index.js";
