@@ -58,10 +58,12 @@ function sourceNote(r: SourceVerdict, now: Date): string | null {
   return cached ? `${r.status}${r.version ? ` ${r.version}` : ""}${cached}` : null;
 }
 
+/** Names, versions and reasons come from indexes and remotes: made safe before they are coloured, never after. */
 export function verdictLines(v: PackageVerdict, paint: Paint, now: Date): string[] {
   const local = v.local.status === "NOT_FOUND" ? "not in store" : v.local.status;
+  const [name, version] = [safe(v.name), safe(v.version ?? "?")];
   const head = [
-    `${paint(BOLD, v.name)} ${v.version ?? "?"}`.padEnd(40),
+    `${paint(BOLD, name)} ${version}${" ".repeat(Math.max(0, 39 - name.length - version.length))}`,
     `local ${paint(statusColor(v.local.status), local)}`,
     ...(v.remotes.length ? [`remotes ${v.remote_good}/${v.remote_answered} GOOD`] : []),
     v.verified ? paint(statusColor("VERIFIED"), "verified") : paint(statusColor("BAD"), "not verified"),
@@ -69,9 +71,9 @@ export function verdictLines(v: PackageVerdict, paint: Paint, now: Date): string
   ].join("  ");
   const notes = v.remotes.map((r) => [r, sourceNote(r, now)] as const).filter(([, n]) => n !== null);
   return [
-    safe(head),
-    ...(v.disagreement ? [safe(`  ${paint(GREY, `disagreement: ${v.disagreement}`)}`)] : []),
-    ...notes.map(([r, n]) => safe(`  ${paint(GREY, `${r.source}: ${n}`)}`)),
+    head,
+    ...(v.disagreement ? [`  ${paint(GREY, safe(`disagreement: ${v.disagreement}`))}`] : []),
+    ...notes.map(([r, n]) => `  ${paint(GREY, safe(`${r.source}: ${n}`))}`),
   ];
 }
 

@@ -221,6 +221,15 @@ describe("rebuilder check", () => {
     expect(r.code).toBe(2);
   });
 
+  it("colours its words with -C, while control sequences in a remote's answers are shown, not executed", async () => {
+    const evil = await serveStore(await seedStore(tempDir(), keyOf(16), [{ name: "evil", version: "1.0\u001b[2J" }]), keyOf(16));
+    servers.push(evil);
+    const r = await check("evil", "--remote", evil.url, "-C");
+    expect(r.stdout).toContain("\x1b[1mevil\x1b[0m 1.0\\x1b[2J");
+    expect(r.stdout).toContain("local \x1b[33mnot in store\x1b[0m");
+    expect(r.stdout).not.toContain("\x1b[2J");
+  });
+
   it("rejects a malformed package argument with exit 2", async () => {
     const r = await runCliProcess(local, ["check", "a=b=c"]);
     expect(r.stderr).toContain('cannot read package "a=b=c"');
