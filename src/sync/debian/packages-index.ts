@@ -41,7 +41,15 @@ export async function readPackages(
     const wanted = source.version ?? version;
     const match = sources.find(source.name, wanted);
     // Without its source the binary is skipped; that is only worth a warning if the filters want it.
-    const subject = { binaryName: name, sourceName: source.name, maintainers: match?.maintainers ?? [], component };
+    // A getter: the maintainers are split only if a filter rule reads them.
+    const subject = {
+      binaryName: name,
+      sourceName: source.name,
+      get maintainers() {
+        return match?.maintainers ?? [];
+      },
+      component,
+    };
     if (!ctx.accept(subject)) return;
     if (!match) {
       ctx.warn(`${url}: ${name} ${version} skipped: source ${source.name} ${wanted} is not in Sources`);

@@ -5,16 +5,12 @@
 import type { ArtifactReport, PackageReport, SourceGroupReport } from "../report.js";
 import { buildinfoUrl } from "./buildinfo-url.js";
 
-interface GroupState {
-  group: SourceGroupReport;
-  /** name, version and component of each artifact, to keep an artifact listed twice once. */
-  keys: Set<string>;
-}
-
 interface ReportState {
   report: PackageReport;
   /** source name → upload version → group */
-  groups: Map<string, Map<string, GroupState>>;
+  groups: Map<string, Map<string, SourceGroupReport>>;
+  /** The artifacts already added (upload, name, version, component), to keep each once. */
+  seen: Set<string>;
 }
 
 export class ReportBuilder {
@@ -27,7 +23,7 @@ export class ReportBuilder {
     private readonly buildinfoBase: string,
   ) {
     for (const architecture of architectures) {
-      this.byArch.set(architecture, { report: { distribution: "debian", release, architecture, packages: [] }, groups: new Map() });
+      this.byArch.set(architecture, { report: { distribution: "debian", release, architecture, packages: [] }, groups: new Map(), seen: new Set() });
     }
   }
 
@@ -40,18 +36,18 @@ export class ReportBuilder {
     if (!state) throw new Error(`no report for architecture ${artifact.architecture}`);
     let versions = state.groups.get(sourceName);
     if (!versions) state.groups.set(sourceName, (versions = new Map()));
-    let entry = versions.get(uploadVersion);
-    if (!entry) {
-      const url = buildinfoUrl(this.buildinfoBase, sourceName, uploadVersion, artifact.architecture);
-      entry = { group: { name: sourceName, version: uploadVersion, url, artifacts: [] }, keys: new Set() };
-      versions.set(uploadVersion, entry);
-      state.report.packages.push(entry.group);
-    }
     // An `all` binary is listed in binary-all and in every binary-<arch>: keep it once.
-    const key = `${artifact.name} ${artifact.version} ${artifact.component}`;
-    if (entry.keys.has(key)) return;
-    entry.keys.add(key);
-    entry.group.artifacts.push(artifact);
+    const key = `${sourceName} ${uploadVersion} ${artifact.name} ${artifact.version} ${artifact.component}`;
+    if (state.seen.has(key)) return;
+    state.seen.add(key);
+    let group = versions.get(uploadVersion);
+    if (!group) {
+      const url = buildinfoUrl(this.buildinfoBase, sourceName, uploadVersion, artifact.architecture);
+      group = { name: sourceName, version: uploadVersion, url, artifacts: [] };
+      versions.set(uploadVersion, group);
+      state.report.packages.push(group);
+    }
+    group.artifacts.push(artifact);
   }
 
   reports(): PackageReport[] {

@@ -5,10 +5,23 @@ import { readIndexStanzas } from "./index-stanzas.js";
 const FIELDS = ["Package", "Version", "Binary", "Directory", "Architecture", "Maintainer", "Uploaders"] as const;
 const REQUIRED = ["Package", "Version", "Binary", "Directory", "Architecture"] as const;
 
-export interface SourceEntry {
-  version: string;
-  /** `Maintainer` plus each of the `Uploaders`, for the maintainer filter rules. */
-  maintainers: string[];
+export class SourceEntry {
+  private split: string[] | undefined;
+
+  constructor(
+    readonly version: string,
+    private readonly maintainer: string | undefined,
+    private readonly uploaders: string | undefined,
+  ) {}
+
+  /** `Maintainer` plus each of the `Uploaders`, for the maintainer filter rules; split only when a rule asks. */
+  get maintainers(): string[] {
+    if (this.split === undefined) {
+      this.split = this.maintainer ? [this.maintainer] : [];
+      if (this.uploaders) this.split.push(...splitUploaders(this.uploaders));
+    }
+    return this.split;
+  }
 }
 
 /** Uploaders are comma-separated, but a name may hold a comma ("Doe, Jane" <j@x>): cut after ">". */
@@ -25,11 +38,10 @@ export class SourceIndex {
   /** Adds every stanza of one (compressed) Sources file; duplicates and Extra-Source-Only kept. */
   async read(file: FetchedFile, ctx: SyncContext): Promise<void> {
     await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
-      const maintainers = stanza.Maintainer ? [stanza.Maintainer] : [];
-      if (stanza.Uploaders) maintainers.push(...splitUploaders(stanza.Uploaders));
+      const entry = new SourceEntry(version, stanza.Maintainer, stanza.Uploaders);
       const entries = this.byName.get(name);
-      if (entries) entries.push({ version, maintainers });
-      else this.byName.set(name, [{ version, maintainers }]);
+      if (entries) entries.push(entry);
+      else this.byName.set(name, [entry]);
     });
   }
 
