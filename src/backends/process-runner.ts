@@ -19,8 +19,8 @@ export interface RunOptions {
   graceSeconds?: number;
   /** Ends the run early (program shutdown); the group is killed as on a timeout. */
   signal?: AbortSignal;
-  /** Called with each complete output line, for live logs. */
-  onLine?: (line: string) => void;
+  /** Called with each complete output line and the stream it came from, for live logs. */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 export interface RunResult {
@@ -57,8 +57,6 @@ export async function runProcess(opts: RunOptions): Promise<RunResult> {
   let truncated = false;
   let timedOut = false;
   let aborted = false;
-  let partialLine = "";
-  const decoder = new TextDecoder();
 
   const killGroup = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
@@ -74,13 +72,25 @@ export async function runProcess(opts: RunOptions): Promise<RunResult> {
     killTimer ??= setTimeout(() => killGroup("SIGKILL"), (opts.graceSeconds ?? 10) * 1000);
   };
 
-  const onData = (data: Uint8Array) => {
-    if (opts.onLine) {
-      const text = partialLine + decoder.decode(data, { stream: true });
-      const lines = text.split("\n");
-      partialLine = lines.pop() ?? "";
-      for (const line of lines) opts.onLine(line);
-    }
+  /** Lines are split per stream: a line half-written to stdout must not be joined with stderr's. */
+  const lineSplitter = (stream: "stdout" | "stderr") => {
+    const decoder = new TextDecoder();
+    let partial = "";
+    return {
+      push(data: Uint8Array) {
+        const lines = (partial + decoder.decode(data, { stream: true })).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) opts.onLine?.(line, stream);
+      },
+      flush() {
+        if (partial) opts.onLine?.(partial, stream);
+      },
+    };
+  };
+  const outLines = lineSplitter("stdout");
+  const errLines = lineSplitter("stderr");
+
+  const capture = (data: Uint8Array) => {
     if (truncated) return;
     const room = opts.maxBytes === undefined ? data.byteLength : opts.maxBytes - captured;
     if (data.byteLength <= room) {
@@ -93,8 +103,14 @@ export async function runProcess(opts: RunOptions): Promise<RunResult> {
     truncated = true;
     if (opts.killAtLimit) terminate();
   };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  child.stdout?.on("data", (data: Uint8Array) => {
+    outLines.push(data);
+    capture(data);
+  });
+  child.stderr?.on("data", (data: Uint8Array) => {
+    errLines.push(data);
+    capture(data);
+  });
 
   const timer = setTimeout(() => {
     timedOut = true;
@@ -113,7 +129,8 @@ export async function runProcess(opts: RunOptions): Promise<RunResult> {
   // The leader has exited; make sure nothing it left behind in its group lives on.
   killGroup("SIGKILL");
   if (killTimer) clearTimeout(killTimer);
-  if (opts.onLine && partialLine) opts.onLine(partialLine);
+  outLines.flush();
+  errLines.flush();
 
   if (result.failed && result.exitCode === undefined && !result.signal) {
     throw new SpawnError(`cannot run ${opts.command}: ${result.originalMessage ?? result.message}`);

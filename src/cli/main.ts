@@ -9,6 +9,7 @@ import { registerStatusCommand } from "./status.js";
 import { registerDoctorCommand } from "./doctor.js";
 import { registerTuiCommand } from "./tui.js";
 import { registerServeCommand } from "./serve.js";
+import { registerServeSyncCommand } from "./serve-sync.js";
 import { registerWorkerCommand } from "./worker.js";
 import { registerCheckCommand } from "./check.js";
 import { registerRemoteCommands } from "./remote.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerTuiCommand(program);
   registerServeCommand(program);
+  registerServeSyncCommand(program);
   registerWorkerCommand(program);
   registerCheckCommand(program);
   registerRemoteCommands(program);

@@ -66,6 +66,7 @@ export function registerServeCommand(program: Command): void {
         engine.events.subscribe((e) => {
           if (e.type === "job.started") log(`[${e.slot}] building ${e.name} ${e.version} (${e.architecture}, ${e.backend})`);
           if (e.type === "job.finished") log(`[${e.slot}] ${e.status} ${e.name} ${e.version}${e.reason ? `: ${e.reason}` : ""}`);
+          if (e.type === "sync.started") log(`sync ${e.profile}: started (process ${e.pid})`);
           if (e.type === "sync.finished") log(`sync ${e.profile}: ${Object.entries(e.summary).map(([k, v]) => `${k} ${v}`).join(", ")}`);
         });
 

@@ -7,12 +7,19 @@ export type BuildStatus = "GOOD" | "BAD" | "FAIL" | "UNKWN";
 
 export type EngineEvent =
   | { type: "job.queued"; queueId: number; name: string; version: string; priority: number }
+  /**
+   * Many jobs queued at once, counted instead of named: by a sync or an imported index, or a push
+   * or requeue of more than a few jobs. `profile` names the sync or import.
+   */
+  | { type: "queue.changed"; reason: "push" | "sync" | "import"; queued: number; profile?: string }
   | { type: "job.started"; queueId: number; slot: string; name: string; version: string; architecture: string; backend: string }
   | { type: "job.log"; queueId: number; slot: string; line: string }
   | { type: "job.finished"; queueId: number; slot: string; name: string; version: string; status: BuildStatus; buildId: number | null; reason?: string }
   | { type: "slot.state"; slot: string; state: "idle" | "busy" | "paused" | "stopped"; queueId?: number }
   /** A slot paused itself after a setup failure; its job went back to the queue. */
   | { type: "slot.error"; slot: string; queueId: number; message: string }
+  /** A sync began, in the process `pid` (serve runs each sync in a child process). */
+  | { type: "sync.started"; profile: string; pid: number }
   | { type: "sync.progress"; profile: string; kind: "fetch" | "parse" | "import"; detail: string; bytes?: number; packages?: number }
   | { type: "sync.finished"; profile: string; summary: Record<string, number> };
 

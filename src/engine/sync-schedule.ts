@@ -1,7 +1,8 @@
 /**
  * The periodic sync `serve` runs (a `[sync]` section): each profile of the sync config is
  * re-synced `interval` seconds after its last run started, one sync at a time, so a home server
- * stays current without a systemd timer. Each profile's last run, next run, last error and last
+ * stays current without a systemd timer. Each sync runs in a child process (sync-process.ts), so
+ * the server answers requests meanwhile. Each profile's last run, next run, last error and last
  * summary live in the store (sync_schedule), so a restart keeps the rhythm.
  */
 import type { EngineConfig, SyncScheduleConfig } from "./config.js";
@@ -10,7 +11,8 @@ import { defaultSyncConfigPath } from "./paths.js";
 import type { Database } from "./store/index.js";
 import { markSyncFinished, markSyncStarted, planSync, syncScheduleRow } from "./store/queries/sync-schedule.js";
 import { addSeconds, fromDbTime, toDbTime } from "./store/time.js";
-import { syncProfile, type SyncSummary } from "../sync/run.js";
+import { SyncProcessAborted, syncInChildProcess } from "./sync-process.js";
+import type { SyncSummary } from "../sync/run.js";
 import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
 import type { SyncProfile, SyncProgress } from "../sync/types.js";
 
@@ -20,8 +22,8 @@ export interface SyncScheduleOptions {
   config: EngineConfig;
   events: EventBus;
   warn?: (message: string) => void;
-  /** Called after a sync imported something (e.g. to wake idle worker slots). */
-  onSynced?: () => void;
+  /** Called after each sync with its summary (the engine announces what it queued). */
+  onSynced?: (summary: SyncSummary) => void;
 }
 
 /** setTimeout's limit; a later run is reached by re-arming. */
@@ -45,7 +47,8 @@ export class SyncSchedule {
   /** Each profile's requested or running sync; syncs run one after another (they share the store and the CPU). */
   private readonly runs = new Map<string, Promise<SyncSummary>>();
   private pending: Promise<unknown> = Promise.resolve();
-  private abandoned = false;
+  /** Aborted by stop({ wait: false }): kills a running sync's process. */
+  private readonly abandon = new AbortController();
 
   constructor(private readonly opts: SyncScheduleOptions) {}
 
@@ -83,13 +86,13 @@ export class SyncSchedule {
   }
 
   /**
-   * Stops scheduling. A sync in progress is let finish, or with `wait: false` abandoned at its
-   * next progress report (safe: each scope imports in one transaction, and the profile is due
-   * again at the next start). Either way, it has ended when this resolves.
+   * Stops scheduling. A sync in progress is let finish, or with `wait: false` abandoned: its
+   * process is killed (safe: the import is one transaction, and the profile is due again at the
+   * next start). Either way, it has ended when this resolves.
    */
   async stop({ wait = true }: { wait?: boolean } = {}): Promise<void> {
     this.started = false;
-    if (!wait) this.abandoned = true;
+    if (!wait) this.abandon.abort();
     clearTimeout(this.timer);
     await this.pending;
   }
@@ -113,19 +116,22 @@ export class SyncSchedule {
     try {
       const profile = this.profiles().find((p) => p.name === profileName);
       if (!profile) throw new Error(`${this.syncConfigPath}: no profile "${profileName}" any more`);
-      const summary = await syncProfile(db, profile, {
+      if (this.abandon.signal.aborted) throw new SyncAbandoned();
+      const summary = await syncInChildProcess({
         dataDir: this.opts.dataDir,
+        profile,
         policy: config.schedule,
-        onProgress: (name, e) => {
-          if (this.abandoned) throw new SyncAbandoned();
-          events.publish({ type: "sync.progress", profile: name, kind: e.kind, ...progressDetail(e) });
-        },
+        signal: this.abandon.signal,
+        onStarted: (pid) => events.publish({ type: "sync.started", profile: profileName, pid }),
+        onProgress: (e) => events.publish({ type: "sync.progress", profile: profileName, kind: e.kind, ...progressDetail(e) }),
         ...(this.opts.warn ? { onWarning: this.opts.warn } : {}),
+      }).catch((err: unknown) => {
+        throw err instanceof SyncProcessAborted ? new SyncAbandoned() : err;
       });
       markSyncFinished(db, profileName, toDbTime(new Date()), nextRun(), { summary });
       const { profile: _, ...counts } = summary;
       events.publish({ type: "sync.finished", profile: profileName, summary: counts });
-      if (summary.queued > 0) this.opts.onSynced?.();
+      this.opts.onSynced?.(summary);
       return summary;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

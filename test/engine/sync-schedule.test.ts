@@ -57,6 +57,10 @@ describe("the schedule", () => {
     server.engine.sync.start();
     await finished;
     expect(events.some((e) => e.type === "sync.progress" && e.profile === "arch" && e.kind === "import")).toBe(true);
+    // The sync ran in a process of its own, not in the server's event loop.
+    const started = events.find((e) => e.type === "sync.started");
+    expect(started).toMatchObject({ profile: "arch", pid: expect.any(Number) });
+    expect(started).not.toMatchObject({ pid: process.pid });
     const state = (await call(server, "GET", "/api/v1/x-sync")).json<{ enabled: boolean; interval: number; config: string; profiles: Record<string, unknown>[] }>();
     expect(state).toMatchObject({ enabled: true, interval: 21_600, config: syncConf });
     const [arch] = state.profiles;

@@ -2,8 +2,8 @@
  * `GET /api/v1/x-events` (ours): the engine's events as server-sent events, public and read-only.
  * Each client has its own bounded buffer; a client that reads slower than events arrive loses the
  * oldest ones and is sent an `event: dropped` with their count, so no client ever slows a build.
- * Frames: `id: <n>`, `event: <type>` (job.queued, job.started, job.log, job.finished, slot.state,
- * sync.progress, sync.finished, dropped), `data: <JSON with snake_case keys>`.
+ * Frames: `id: <n>`, `event: <type>` (job.queued, queue.changed, job.started, job.log, job.finished, slot.state,
+ * sync.started, sync.progress, sync.finished, dropped), `data: <JSON with snake_case keys>`.
  */
 import { Hono } from "hono";
 import type { EngineEvent, EventBus } from "../events.js";
