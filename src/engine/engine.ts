@@ -9,7 +9,9 @@ import type { EngineConfig } from "./config.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./evidence/index.js";
 import { EventBus } from "./events.js";
 import { openStore, type Database } from "./store/index.js";
+import { announceImported } from "./queue-events.js";
 import { SyncSchedule } from "./sync-schedule.js";
+import type { SyncSummary } from "../sync/run.js";
 import { WorkerSlots, type CreateBackend } from "./workers/index.js";
 
 export interface EngineOptions {
@@ -59,7 +61,8 @@ export class Engine {
         ...(opts.echoOutput !== undefined ? { echoOutput: opts.echoOutput } : {}),
         ...(opts.env ? { env: opts.env } : {}),
       });
-      const sync = new SyncSchedule({ db, dataDir: opts.dataDir, config: opts.config, events, onSynced: () => slots.wake(), ...(opts.warn ? { warn: opts.warn } : {}) });
+      const onSynced = (s: SyncSummary) => announceImported({ events, slots }, "sync", s.profile, s.queued);
+      const sync = new SyncSchedule({ db, dataDir: opts.dataDir, config: opts.config, events, onSynced, ...(opts.warn ? { warn: opts.warn } : {}) });
       return new Engine(opts.dataDir, opts.config, db, signingKey, events, slots, sync);
     } catch (err) {
       db.close();

@@ -2,7 +2,7 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventStream } from "../../src/engine/api/events.js";
-import { EventBus } from "../../src/engine/events.js";
+import { EventBus, type EngineEvent } from "../../src/engine/events.js";
 import { backendScript, call, COOKIE, localReport, startServer, type TestServer } from "./harness.js";
 
 interface Frame {
@@ -50,8 +50,10 @@ describe("GET /api/v1/x-events", () => {
 
     const types = frames.map((f) => f.event);
     expect(types).toContain("sync.finished");
+    // The import queued one job: counted, not named (a sync queues thousands).
+    expect(frames.find((f) => f.event === "queue.changed")!.data).toEqual({ type: "queue.changed", reason: "import", profile: "api:archlinux/-/x86_64", queued: 1 });
     const started = types.indexOf("job.started");
-    expect(started).toBeGreaterThan(types.indexOf("sync.finished"));
+    expect(started).toBeGreaterThan(types.indexOf("queue.changed"));
     expect(types.slice(started)).toContain("job.log");
     expect(frames.at(-1)!.data).toMatchObject({ type: "job.finished", slot: "slot-1", name: "good", version: "1.0-1", status: "GOOD", build_id: expect.any(Number) });
     expect(frames.find((f) => f.event === "job.log" && f.data.line === "rebuilding good-1.0-1-x86_64.pkg.tar.zst")).toBeDefined();
@@ -62,6 +64,39 @@ describe("GET /api/v1/x-events", () => {
     // The result is in the store, reachable through the API.
     const build = (await call(server, "GET", `/api/v1/builds/${frames.at(-1)!.data.build_id as number}`)).json();
     expect(build).toMatchObject({ name: "good", status: "GOOD" });
+  });
+
+  it("names each job a push queues, and the idle slot builds it at once", async () => {
+    const res = await request(`${server.url}/api/v1/x-events`);
+    const reading = readFrames(res.body, (f) => f.event === "job.finished");
+    expect((await call(server, "POST", "/api/v1/queue", { body: { name: "good", priority: 3 }, cookie: COOKIE })).status).toBe(204);
+    const frames = await reading;
+    res.body.destroy();
+    const queued = frames.find((f) => f.event === "job.queued");
+    expect(queued?.data).toEqual({ type: "job.queued", queue_id: expect.any(Number), name: "good", version: "1.0-1", priority: 3 });
+    expect(frames.find((f) => f.event === "job.started")?.data).toMatchObject({ queue_id: queued!.data.queue_id, name: "good" });
+  });
+});
+
+describe("queue events of a large push", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it("counts the jobs in one queue.changed instead of naming each", async () => {
+    const names = Array.from({ length: 101 }, (_, i) => `p${i}`);
+    expect((await call(server, "POST", "/api/v1/packages", { body: localReport(server.root, names), cookie: COOKIE })).status).toBe(204);
+    const events: EngineEvent[] = [];
+    server.engine.events.subscribe((e) => events.push(e));
+    expect((await call(server, "POST", "/api/v0/pkg/requeue", { body: { distro: "archlinux", priority: 2, reset: false }, cookie: COOKIE })).status).toBe(200);
+    expect((await call(server, "POST", "/api/v1/queue", { body: { name: "p7", priority: 4 }, cookie: COOKIE })).status).toBe(204);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual([
+      { type: "queue.changed", reason: "push", queued: 101 },
+      { type: "job.queued", queueId: expect.any(Number), name: "p7", version: "1.0-1", priority: 4 },
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ export { expandArchitectures } from "./architectures.js";
 export { initialNextRetry } from "./policy.js";
 export { claimJob, dropQueueItem, heartbeat, reclaimExpired, registerWorker, releaseJob } from "./queue.js";
 export type { ClaimedArtifact, ClaimedJob, QueueFilter } from "./queue.js";
-export { dropQueue, pushQueue, queueBuildInputs } from "./requeue.js";
+export { dropQueue, pushBuildInputs, pushQueue, queueBuildInputs, queuedJobs, requeueBuildInputs, type QueuedJob } from "./requeue.js";
 export type { QueueMatch } from "./requeue.js";
 export { latestStatus, recordRebuild } from "./results.js";
 export type { ArtifactStatus, RebuildOutcome } from "./results.js";

@@ -50,15 +50,25 @@ function matchedBuildInputs(match: QueueMatch): { sql: string; params: SqlValue[
  * Queues every matching build input with `priority`, due at once (next_retry = now − 1 min).
  * Friend-aware: when a friend already has a job, that job is re-prioritised and made due
  * instead of adding a second one. Retry counters and earlier results are kept. Returns the
- * number of jobs created or re-prioritised.
+ * build inputs whose job was created or re-prioritised (see queuedJobs).
  */
-export function pushQueue(db: Database, match: QueueMatch, priority: number, now: Date): number {
+export function pushBuildInputs(db: Database, match: QueueMatch, priority: number, now: Date): number[] {
   const { sql, params } = matchedBuildInputs(match);
-  return db.transaction(() => queueBuildInputs(db, db.prepare<{ id: number }>(sql).all(...params).map((r) => r.id), priority, now));
+  return db.transaction(() => requeueBuildInputs(db, db.prepare<{ id: number }>(sql).all(...params).map((r) => r.id), priority, now));
 }
 
-/** pushQueue for build inputs chosen otherwise (v0's push and requeue select them by binary package). */
+/** pushBuildInputs's count, for the CLI working on the store directly. */
+export function pushQueue(db: Database, match: QueueMatch, priority: number, now: Date): number {
+  return pushBuildInputs(db, match, priority, now).length;
+}
+
+/** queueBuildInputs's count. */
 export function queueBuildInputs(db: Database, ids: readonly number[], priority: number, now: Date): number {
+  return requeueBuildInputs(db, ids, priority, now).length;
+}
+
+/** pushBuildInputs for build inputs chosen otherwise (v0's push and requeue select them by binary package). */
+export function requeueBuildInputs(db: Database, ids: readonly number[], priority: number, now: Date): number[] {
   if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority >= 2 ** 31) throw new Error(`priority must be a 32-bit integer, got ${priority}`);
   const due = toDbTime(addSeconds(now, -60));
   return db.transaction(() => {
@@ -79,8 +89,27 @@ export function queueBuildInputs(db: Database, ids: readonly number[], priority:
         touched.add(id);
       }
     }
-    return touched.size;
+    return [...touched];
   });
+}
+
+/** A job as the job.queued event names it. */
+export interface QueuedJob {
+  queueId: number;
+  name: string;
+  version: string;
+  priority: number;
+}
+
+/** The jobs of these build inputs, in queue order. */
+export function queuedJobs(db: Database, buildInputIds: readonly number[]): QueuedJob[] {
+  return db
+    .prepare<QueuedJob>(
+      `SELECT q.id AS queueId, sp.name, sp.version, q.priority FROM queue q
+       JOIN build_inputs bi ON bi.id = q.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id
+       WHERE q.build_input_id IN (SELECT value FROM json_each(?)) ORDER BY q.id`,
+    )
+    .all(JSON.stringify(buildInputIds));
 }
 
 /** Deletes every matching job, running ones included (as rebuilderd). `{}` empties the queue. */

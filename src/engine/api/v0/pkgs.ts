@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { importReports } from "../../../sync/import.js";
 import type { PackageReport, SourceGroupReport } from "../../../sync/report.js";
-import { queueBuildInputs } from "../../scheduler/index.js";
+import { announceImported, announcePushed } from "../../queue-events.js";
+import { requeueBuildInputs } from "../../scheduler/index.js";
 import { buildInputsOfReleases, listPkgReleases, type PkgReleaseFilter, type V0Status } from "../../store/queries/pkg-releases.js";
 import { fromDbTime } from "../../store/time.js";
 import { requireAdmin } from "../auth.js";
@@ -60,7 +61,7 @@ export function releaseFilter(o: JsonObject, what: string): PkgReleaseFilter {
 }
 
 export function pkgsRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
-  const { db, config, events, slots } = engine;
+  const { db, config, events } = engine;
   const app = new Hono<ApiEnv>();
   const limit = config.http.post_body_size_limit;
 
@@ -91,8 +92,9 @@ export function pkgsRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
       digest: createHash("sha256").update(JSON.stringify(report)).digest("hex"),
     }));
     const counts = importReports(db, scoped, config.schedule, new Date());
-    events.publish({ type: "sync.finished", profile: `api-v0:${distro}/${suite}`, summary: { ...counts } });
-    if (counts.queued > 0) slots.wake();
+    const profile = `api-v0:${distro}/${suite}`;
+    events.publish({ type: "sync.finished", profile, summary: { ...counts } });
+    announceImported(engine, "import", profile, counts.queued);
     return c.json("Nothing");
   });
 
@@ -106,7 +108,7 @@ export function pkgsRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
     const filter = releaseFilter(o, what);
     const status = oneOf(optString(o, "status", what), V0_STATUSES, `${what} status`);
     if (status) filter.status = status;
-    if (queueBuildInputs(db, buildInputsOfReleases(db, filter), priority, new Date()) > 0) slots.wake();
+    announcePushed(engine, requeueBuildInputs(db, buildInputsOfReleases(db, filter), priority, new Date()));
     return c.json(null);
   });
 

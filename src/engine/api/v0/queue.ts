@@ -1,6 +1,7 @@
 /** `/api/v0/queue`: the listing, operator push and drop, and the legacy worker's pop (reference §4.3). */
 import { Hono } from "hono";
-import { claimJob, dropQueue, queueBuildInputs, reclaimExpired } from "../../scheduler/index.js";
+import { announcePushed } from "../../queue-events.js";
+import { claimJob, dropQueue, reclaimExpired, requeueBuildInputs } from "../../scheduler/index.js";
 import { buildInputsOfReleases } from "../../store/queries/pkg-releases.js";
 import { listQueueItems } from "../../store/queries/queue-items.js";
 import { toDbTime, toWireTime } from "../../store/time.js";
@@ -13,7 +14,7 @@ import { releaseFilter } from "./pkgs.js";
 import { requireV0Worker } from "./worker-auth.js";
 
 export function queueRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
-  const { db, config, events, slots } = engine;
+  const { db, config, events } = engine;
   const app = new Hono<ApiEnv>();
   const limit = config.http.post_body_size_limit;
 
@@ -31,7 +32,7 @@ export function queueRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
     const o = asObject(await readJsonBody(c, limit), what);
     for (const key of ["name", "distro", "suite"]) reqString(o, key, what);
     const priority = reqInt(o, "priority", what);
-    if (queueBuildInputs(db, buildInputsOfReleases(db, releaseFilter(o, what)), priority, new Date()) > 0) slots.wake();
+    announcePushed(engine, requeueBuildInputs(db, buildInputsOfReleases(db, releaseFilter(o, what)), priority, new Date()));
     return c.json(null);
   });
 

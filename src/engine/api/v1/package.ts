@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { listBinaryPackages, listSourcePackages, type BinaryPackageFilter } from "../../store/queries/packages.js";
 import { importReports } from "../../../sync/import.js";
+import { announceImported } from "../../queue-events.js";
 import type { PackageReport } from "../../../sync/report.js";
 import { requireAdmin } from "../auth.js";
 import { readJsonBody } from "../body.js";
@@ -42,7 +43,7 @@ export function parsePackageReport(body: unknown): PackageReport {
 }
 
 export function packageRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
-  const { db, config, events, slots } = engine;
+  const { db, config, events } = engine;
   const app = new Hono<ApiEnv>();
 
   app.post("/packages", requireAdmin(auth), async (c) => {
@@ -51,8 +52,9 @@ export function packageRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
     const scope = `api\u0000${report.distribution}\u0000${report.release ?? ""}\u0000${report.architecture}`;
     const digest = createHash("sha256").update(JSON.stringify(report)).digest("hex");
     const counts = importReports(db, [{ report, scope, digest }], config.schedule, new Date());
-    events.publish({ type: "sync.finished", profile: `api:${report.distribution}/${report.release ?? "-"}/${report.architecture}`, summary: { ...counts } });
-    if (counts.queued > 0) slots.wake();
+    const profile = `api:${report.distribution}/${report.release ?? "-"}/${report.architecture}`;
+    events.publish({ type: "sync.finished", profile, summary: { ...counts } });
+    announceImported(engine, "import", profile, counts.queued);
     return c.body(null, 204);
   });
 

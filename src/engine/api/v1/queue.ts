@@ -1,6 +1,7 @@
 /** `/api/v1/queue`: listing, operator requests, and the worker's pop and ping (reference §3.3). */
 import { Hono } from "hono";
-import { claimJob, dropQueue, dropQueueItem, heartbeat, pushQueue, type QueueMatch } from "../../scheduler/index.js";
+import { announcePushed } from "../../queue-events.js";
+import { claimJob, dropQueue, dropQueueItem, heartbeat, pushBuildInputs, type QueueMatch } from "../../scheduler/index.js";
 import { listQueue } from "../../store/queries/queue.js";
 import { requireAdmin, requireWorker } from "../auth.js";
 import { readJsonBody } from "../body.js";
@@ -23,7 +24,7 @@ function parseQueueRequest(body: unknown): { match: QueueMatch; priority: number
 }
 
 export function queueRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
-  const { db, config, events, slots } = engine;
+  const { db, config, events } = engine;
   const app = new Hono<ApiEnv>();
   const limit = config.http.post_body_size_limit;
 
@@ -31,7 +32,7 @@ export function queueRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
 
   app.post("/queue", requireAdmin(auth), async (c) => {
     const { match, priority } = parseQueueRequest(await readJsonBody(c, limit));
-    if (pushQueue(db, match, priority, new Date()) > 0) slots.wake();
+    announcePushed(engine, pushBuildInputs(db, match, priority, new Date()));
     return c.body(null, 204);
   });
 
