@@ -8,12 +8,14 @@
  * - `hello_per_s`, `ratio`: the same load against a hello-world Bun.serve in the same run (the floor;
  *   ratio = lookups ÷ hello);
  * - `p99_during_sync_ms`: the lookup load again while `dist/rebuilder pkgs sync --force` re-parses and
- *   re-imports the slice into the server's store.
+ *   re-imports the slice into the server's store;
+ * - `p99_during_served_sync_ms`: the lookup load against a server restarted with a `[sync]` section,
+ *   while that server's own periodic sync parses and imports the slice (what a home server does).
  * Builds dist/rebuilder first when it is missing or older than the sources. Prints `name: value` lines.
  * `bench/api.ts load URL PATHS…` is the load process itself.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client, Pool } from "undici";
@@ -178,7 +180,36 @@ async function bench(): Promise<void> {
     if ((await resyncDone) !== 0) throw new Error(`dist/rebuilder pkgs sync --force failed: ${resyncErr}`);
     const syncSeconds = (performance.now() - syncStarted) / 1000;
 
-    for (const [what, r] of [["lookups", lookups], ["hello", floor], ["lookups during sync", during]] as const) {
+    // The server's own periodic sync: restart it on the same store with a [sync] section.
+    served.child.kill("SIGKILL");
+    await new Promise((r) => served.child.once("exit", r));
+    const syncConfig = join(dir, "rebuilder-sync.conf");
+    writeFileSync(syncConfig, `[profile."served"]\ndistro = "debian"\ncomponents = ["main"]\narchitectures = ["amd64", "all"]\nreleases = ["bookworm"]\nsource = "${mirror}"\n`);
+    const config = join(dir, "rebuilder.conf");
+    writeFileSync(config, `[sync]\nconfig = "${syncConfig}"\ninterval = "1d"\n`);
+    const syncing = await startServer(binary, ["--data-dir", dataDir, "-c", config, "serve", "--bind", "127.0.0.1:0", "--slots", "0"], env);
+    children.push(syncing.child);
+    const servedSyncStarted = performance.now();
+    const servedSyncDone = (async () => {
+      const client = new Client(syncing.url);
+      try {
+        for (;;) {
+          const r = await client.request({ path: "/api/v1/x-sync", method: "GET" });
+          const state = (await r.body.json()) as { profiles: { last_finished: string | null; last_error: string | null }[] };
+          const p = state.profiles[0];
+          if (p?.last_error) throw new Error(`the served sync failed: ${p.last_error}`);
+          if (p?.last_finished) return;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      } finally {
+        await client.close();
+      }
+    })();
+    const duringServed = await load(syncing.url, lookupPaths, 600, servedSyncDone);
+    await servedSyncDone;
+    const servedSyncSeconds = (performance.now() - servedSyncStarted) / 1000;
+
+    for (const [what, r] of [["lookups", lookups], ["hello", floor], ["lookups during sync", during], ["lookups during the served sync", duringServed]] as const) {
       if (r.errors || r.non200) throw new Error(`${what}: ${r.errors} failed requests, ${r.non200} not 200`);
     }
     const rate = (r: LoadResult) => r.requests / r.seconds;
@@ -196,6 +227,9 @@ async function bench(): Promise<void> {
       ["lookups_during_sync_per_s", rate(during).toFixed(0)],
       ["p99_during_sync_ms", during.p99_ms.toFixed(2)],
       ["max_during_sync_ms", during.max_ms.toFixed(0)],
+      ["served_sync_s", servedSyncSeconds.toFixed(1)],
+      ["p99_during_served_sync_ms", duringServed.p99_ms.toFixed(2)],
+      ["max_during_served_sync_ms", duringServed.max_ms.toFixed(0)],
     ];
     for (const [name, value] of lines) console.log(`${name}: ${value}`);
   } finally {
