@@ -70,7 +70,7 @@ function setUp(): Fixture & { go: string; marks: string } {
   const go = join(f.root, "go");
   const marks = join(f.root, "marks");
   spawnSync("mkdir", [marks]);
-  writeFileSync(script, readFileSync(script, "utf8").replace(/sleep \d+\n/, `echo $$ > "${marks}/$f.pid"\nwhile [ ! -e "${go}" ]; do sleep 0.1; done\n`));
+  writeFileSync(script, readFileSync(script, "utf8").replace(/sleep \d+\n/, () => `echo $$ > "${marks}/$f.tmp" && mv "${marks}/$f.tmp" "${marks}/$f.pid"\nwhile [ ! -e "${go}" ]; do sleep 0.1; done\n`));
   appendFileSync(f.config, `\n[worker]\nsignup_secret = "${SECRET}"\n\n[schedule]\nping_deadline = 4\n`);
   return { ...f, go, marks };
 }
@@ -124,11 +124,12 @@ describe("rebuilder worker --connect", () => {
     const f = setUp();
     const server = await startServer(f);
 
-    // Registration without the right signup secret is refused, with how to fix it.
+    // Registration without the right signup secret is refused, with how to fix it (the server from `endpoint =`, as rebuilderd-worker.conf has it).
     const refused = workerConfig(f, "intruder", 1, "wrong");
-    const r = spawnSync(process.execPath, [cli, "--data-dir", refused.dataDir, "-c", refused.config, "worker", "--connect", server.url], { encoding: "utf8" });
+    writeFileSync(refused.config, `endpoint = "${server.url}"\n${readFileSync(refused.config, "utf8")}`);
+    const r = spawnSync(process.execPath, [cli, "--data-dir", refused.dataDir, "-c", refused.config, "worker"], { encoding: "utf8" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/refused to register this worker \(HTTP 403\): the signup secret it sent was refused\. Fix one of: set signup_secret/);
+    expect(r.stderr).toContain(`${server.url} refused to register this worker (HTTP 403): the signup secret it sent was refused. Fix one of: set signup_secret`);
 
     const a = startWorker(f, server.url, "worker-a", 1);
     // No signup secret: the admin cookie of the server on this machine, found as rebuildctl finds it.
@@ -164,13 +165,16 @@ describe("rebuilder worker --connect", () => {
     const server = await startServer(f);
     const doomed = startWorker(f, server.url, "doomed", 2);
     await doomed.waitFor(/\[slot-\d\] building /, 2);
+    // Both backend scripts run (each left its pid).
+    const pids = () => readdirSync(f.marks).filter((name) => name.endsWith(".pid"));
+    while (pids().length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
     const running = await api<{ records: { started_at: string | null }[] }>(server.url, "/api/v1/queue");
     expect(running.records.every((j) => j.started_at !== null)).toBe(true);
 
     doomed.child.kill("SIGKILL");
     await doomed.exited;
     // Its backend scripts ran in their own process groups; end them (by pid) as a service manager would.
-    for (const file of readdirSync(f.marks)) {
+    for (const file of pids()) {
       try {
         process.kill(Number(readFileSync(join(f.marks, file), "utf8")), "SIGKILL");
       } catch (err) {
