@@ -3,4 +3,6 @@
 import { register } from "tsx/esm/api";
 
 register();
+// React (the TUI) in its production build, as in the binary, unless a test runner chose otherwise.
+process.env.NODE_ENV ??= "production";
 await import("./rebuilder.ts");
