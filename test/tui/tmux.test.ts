@@ -69,5 +69,5 @@ describe("rebuilder tui in a terminal", () => {
     await t.waitFor("[exited 0]");
     expect(readFileSync(stderr, "utf8")).not.toMatch(/error/i);
     expect(JSON.parse(rebuilder(f, "pkgs", "ls", "--json", "--name", "bad"))[0]).toMatchObject({ status: "BAD" });
-  });
+  }, 240_000);
 });

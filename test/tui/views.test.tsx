@@ -48,13 +48,16 @@ describe("tui views", () => {
   });
 
   it("queue: waiting jobs in pop order with priority, a filter that narrows them", async () => {
-    const { ui, see, press } = start(1);
+    const { ui, see, press, frames } = start(1);
     await see("waiting-pkg 1.0-1");
+    // The BAD package waits for its retry, drawn with its hostile name made inert.
+    expect(ui.lastFrame()).toMatch(/evilclickname 1\.0-1 .* 2 {2}retry in \d+h/);
     expect(ui.lastFrame()).toMatch(/waiting-pkg 1\.0-1 .* 1 {2}waiting/);
     await press("/", "z", "z", "z");
     await see('no queued job matches "zzz"');
     await press(ESC);
     await see("waiting-pkg");
+    expect(leaks(frames())).toEqual([]);
   });
 
   it("slots: the job each slot holds and the last lines of its build log as they stream", async () => {
@@ -132,8 +135,9 @@ describe("tui views", () => {
   });
 
   it("packages: windowed browsing, search, history, requeue and drop", async () => {
-    const { ui, see, press } = start(4);
+    const { ui, see, press, frames } = start(4);
     await see(/1 of 303/);
+    expect(ui.lastFrame()).toMatch(/evilclickname 1\.0-1 +debian bookworm amd64 +BAD/);
     await press("G");
     await see(/303 of 303/);
     await press("g", "/", ..."good", ENTER);
@@ -152,6 +156,7 @@ describe("tui views", () => {
     await press(DOWN, DOWN);
     await see(/3 of 303/);
     expect(ui.lastFrame()!.split("\n").length).toBeLessThanOrEqual(23);
+    expect(leaks(frames())).toEqual([]);
   });
 
   it("keys: Tab cycles views, ? shows help, q asks to quit once and again", async () => {
