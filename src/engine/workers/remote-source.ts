@@ -48,6 +48,8 @@ export class RemoteServerError extends Error {
 class Unreachable extends RemoteServerError {}
 
 const REPORT_ATTEMPTS = 3;
+/** A pop answer lists one job's artifacts; anything near this size is not a rebuilderd answer. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export class RemoteJobSource implements JobSource {
   private readonly base: string;
@@ -156,8 +158,20 @@ export class RemoteJobSource implements JobSource {
     }
     try {
       const res = await fetch(url, { method, headers, body, redirect: "error", signal: AbortSignal.timeout(timeoutMs) });
-      return { status: res.status, text: await res.text() };
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const reader = res.body?.getReader();
+      for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) {
+        size += chunk.value.byteLength;
+        if (size > MAX_ANSWER_BYTES) {
+          await reader!.cancel();
+          throw new RemoteServerError(`${this.base}: the answer to ${method} ${path} is larger than ${MAX_ANSWER_BYTES} bytes; is this a rebuilderd-compatible server?`);
+        }
+        chunks.push(chunk.value);
+      }
+      return { status: res.status, text: Buffer.concat(chunks).toString("utf8") };
     } catch (err) {
+      if (err instanceof RemoteServerError) throw err;
       const e = err as Error & { cause?: { code?: string; message?: string } };
       const why = e.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} seconds` : (e.cause?.code ?? e.cause?.message ?? e.message);
       throw new Unreachable(`cannot reach ${this.base} (${method} ${path}): ${why}; check the URL and that the server is running`);

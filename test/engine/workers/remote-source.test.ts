@@ -72,6 +72,12 @@ describe("RemoteJobSource", () => {
     expect(await trusting.claim(filter)).toMatchObject({ queueId: 3, url: "https://x.test/acl.buildinfo", queuedAt: "2026-05-30 09:00:00.1", artifacts: [{ url: "/home/someone/.ssh/id_ed25519" }] });
   });
 
+  it("refuses an answer too large to be a rebuilderd answer", async () => {
+    const url = await serve((req, _body, res) => (req.url === "/api/v1/workers" ? res.writeHead(204).end() : res.writeHead(200).end(Buffer.alloc(17 * 1024 * 1024, 32))));
+    const worker = await (await connect(url)).register();
+    await expect(worker.claim(filter)).rejects.toThrow(`${url}: the answer to POST /api/v1/queue/pop is larger than 16777216 bytes; is this a rebuilderd-compatible server?`);
+  });
+
   it("refuses an answer that is not JSON", async () => {
     const url = await serve((req, _body, res) => (req.url === "/api/v1/workers" ? res.writeHead(204).end() : res.writeHead(200).end("Nothing to see")));
     const worker = await (await connect(url)).register();
