@@ -210,6 +210,14 @@ describe("/api/v0", () => {
     expect((keys as { current: string[] }).current[0]).toMatch(/^-----BEGIN PUBLIC KEY-----\r\nMCwwBwYDK2VwBQADIQ/);
   });
 
+  it("a later SuiteImport of the same suite replaces the earlier one: packages it no longer lists leave the list", async () => {
+    const only = suiteImport();
+    only.groups = only.groups.filter((g) => g.name === "good");
+    expect((await call(server, "POST", "/api/v0/pkgs/sync", { body: only, cookie: COOKIE })).json()).toBe("Nothing");
+    expect((await list()).map((p) => [p.name, p.status])).toEqual([["good", "GOOD"]]);
+    expect((await list("?status=BAD"))).toEqual([]);
+  });
+
   it("refuses every mutating endpoint (and the admin worker list) to anonymous and wrong callers with an empty 403, changing nothing", async () => {
     const before = storeSnapshot(server.engine);
     const admin: [string, string, unknown][] = [
