@@ -115,7 +115,11 @@ export function openDatabase(path: string): Database {
     driver.exec("PRAGMA journal_mode = WAL");
     driver.exec("PRAGMA synchronous = NORMAL");
     driver.exec("PRAGMA foreign_keys = ON");
-    driver.exec("PRAGMA busy_timeout = 10000");
+    // A sync imports in one write transaction (serve runs it in a child process): writes of other
+    // connections (serve's job claims, worker pings and results) wait for it instead of failing
+    // with "database is locked". The bookworm slice holds the lock ~8 s on a loaded 2-core
+    // machine; a slow home server with a larger index takes several times that.
+    driver.exec("PRAGMA busy_timeout = 120000");
     // A sync writes tens of thousands of rows in one transaction; a 64 MiB page cache keeps it off the disk until commit.
     driver.exec("PRAGMA cache_size = -65536");
     driver.exec("PRAGMA temp_store = MEMORY");
