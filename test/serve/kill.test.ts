@@ -19,8 +19,8 @@ function rebuilds(dataDir: string): RebuildRow[] {
   const db = openDb(dataDir);
   try {
     return db
-      .prepare("SELECT r.id, sp.name, r.status, r.build_input_id FROM rebuilds r JOIN build_inputs bi ON bi.id = r.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id ORDER BY r.id")
-      .all() as RebuildRow[];
+      .prepare<RebuildRow>("SELECT r.id, sp.name, r.status, r.build_input_id FROM rebuilds r JOIN build_inputs bi ON bi.id = r.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id ORDER BY r.id")
+      .all();
   } finally {
     db.close();
   }
@@ -30,8 +30,8 @@ function queueRows(dataDir: string): { name: string; worker: number | null }[] {
   const db = openDb(dataDir);
   try {
     return db
-      .prepare("SELECT sp.name, q.worker FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id ORDER BY sp.name")
-      .all() as { name: string; worker: number | null }[];
+      .prepare<{ name: string; worker: number | null }>("SELECT sp.name, q.worker FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id ORDER BY sp.name")
+      .all();
   } finally {
     db.close();
   }
@@ -40,7 +40,7 @@ function queueRows(dataDir: string): { name: string; worker: number | null }[] {
 function debianSources(dataDir: string): number {
   const db = openDb(dataDir);
   try {
-    return (db.prepare("SELECT count(*) AS n FROM source_packages WHERE distribution = 'debian'").get() as { n: number }).n;
+    return db.prepare<{ n: number }>("SELECT count(*) AS n FROM source_packages WHERE distribution = 'debian'").get()!.n;
   } finally {
     db.close();
   }
@@ -105,7 +105,7 @@ describe("kill -9 of rebuilder serve", () => {
       body: JSON.stringify({ status: "GOOD" }),
     });
     expect(requeue.statusCode).toBe(204);
-    await requeue.body.dump();
+    await requeue.body.text();
     await waitFor("both requeued builds running", () => (repo.pids().length === 5 ? true : undefined));
     await first.killHard();
     endOrphanBuilds(repo);

@@ -47,7 +47,7 @@ async function load(url: string, seconds: number): Promise<Tally> {
       const path = paths(n++);
       try {
         const r = await pool.request({ path, method: "GET" });
-        await r.body.dump();
+        await r.body.text();
         tally.byStatus[r.statusCode] = (tally.byStatus[r.statusCode] ?? 0) + 1;
       } catch (err) {
         tally.errors.push(`${path}: ${(err as Error).message}`);
@@ -70,7 +70,7 @@ describe("rebuilder serve under load", () => {
     const verdicts = () => {
       const db = openDb(repo.dataDir);
       try {
-        return db.prepare("SELECT sp.name, r.status FROM rebuilds r JOIN build_inputs bi ON bi.id = r.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id ORDER BY sp.name").all() as { name: string; status: string }[];
+        return db.prepare<{ name: string; status: string }>("SELECT sp.name, r.status FROM rebuilds r JOIN build_inputs bi ON bi.id = r.build_input_id JOIN source_packages sp ON sp.id = bi.source_package_id ORDER BY sp.name").all();
       } finally {
         db.close();
       }

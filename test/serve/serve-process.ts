@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import { request } from "undici";
+import { openDatabase, type Database } from "../../src/engine/store/sqlite.js";
 import { cli } from "../cli/fixture.js";
 import { DEBIAN_MIRROR } from "../support/test-data.js";
 
@@ -78,7 +78,7 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
   await waitFor(`rebuilder serve on ${url}`, async () => {
     if (gone) throw new Error(`serve exited: ${stderr}`);
     const r = await request(`${url}/api/v1/meta/distributions`).catch(() => undefined);
-    await r?.body.dump();
+    await r?.body.text();
     return r?.statusCode === 200 ? true : undefined;
   });
   return {
@@ -98,19 +98,22 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
   };
 }
 
-type BetterSqlite = typeof import("better-sqlite3");
-const Sqlite = createRequire(import.meta.url)("better-sqlite3") as BetterSqlite;
-
-/** Opens the store file itself (not through the engine), so a check sees exactly what is on disk. */
-export function openDb(dataDir: string, readonly = true) {
-  return new Sqlite(join(dataDir, "rebuilder.db"), { readonly, fileMustExist: true });
+/** Opens the store file itself through the project's SQLite seam (not the engine), so a check sees exactly what is on disk; read-write, so a crashed server's WAL is recovered. */
+export function openDb(dataDir: string): Database {
+  const path = join(dataDir, "rebuilder.db");
+  if (!existsSync(path)) throw new Error(`no store at ${path}`);
+  return openDatabase(path);
 }
 
-/** `PRAGMA integrity_check` and `foreign_key_check` of the store file, after a crash (opens read-write so the WAL is recovered). */
+/** `PRAGMA integrity_check` and `foreign_key_check` of the store file, after a crash. */
 export function integrity(dataDir: string): { integrity: string; foreignKeyErrors: number } {
-  const db = openDb(dataDir, false);
+  const db = openDb(dataDir);
   try {
-    const integrity = (db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[]).map((r) => r.integrity_check).join("\n");
+    const integrity = db
+      .prepare<{ integrity_check: string }>("PRAGMA integrity_check")
+      .all()
+      .map((r) => r.integrity_check)
+      .join("\n");
     return { integrity, foreignKeyErrors: db.prepare("PRAGMA foreign_key_check").all().length };
   } finally {
     db.close();
@@ -118,24 +121,24 @@ export function integrity(dataDir: string): { integrity: string; foreignKeyError
 }
 
 /**
- * A SHA-256 over every row of every table, in rowid order. A worker's own liveness columns
- * (last_ping, online, status) are left out: every authenticated worker request refreshes them
- * before its body is read, as in rebuilderd.
+ * A SHA-256 over every row of every table, ordered by all its columns. A worker's own liveness
+ * columns (last_ping, online, status) are left out: every authenticated worker request refreshes
+ * them before its body is read, as in rebuilderd.
  */
 export function storeDigest(dataDir: string): string {
   const db = openDb(dataDir);
   try {
     const hash = createHash("sha256");
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-    for (const { name } of tables) {
-      const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[])
+    for (const { name } of db.prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()) {
+      const columns = db
+        .prepare<{ name: string }>("SELECT name FROM pragma_table_info(?)")
+        .all(name)
         .map((c) => c.name)
         .filter((c) => name !== "workers" || !["last_ping", "online", "status"].includes(c));
-      // Ordered by every column: deterministic for rowid and WITHOUT ROWID tables alike.
-      const order = columns.map((_, i) => i + 1).join(", ");
       hash.update(`\u0000${name}\u0000`);
-      for (const row of db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM "${name}" ORDER BY ${order}`).raw().iterate()) {
-        hash.update(JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? v.toString("hex") : v)));
+      const select = `SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM "${name}" ORDER BY ${columns.map((_, i) => i + 1).join(", ")}`;
+      for (const row of db.prepare(select).iterate()) {
+        hash.update(JSON.stringify(Object.values(row), (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)));
       }
     }
     return hash.digest("hex");
