@@ -1,5 +1,7 @@
 /** The periodic sync of `serve`: [sync] settings, runs recorded in the store and served at /api/v1/x-sync and /metrics, one sync of a profile at a time. */
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEngineConfig } from "../../src/engine/config.js";
@@ -113,9 +115,27 @@ describe("the schedule", () => {
     expect(row.next_run! <= row.last_finished!).toBe(true);
   });
 
+  it("kills a sync's process when stopped without waiting", async () => {
+    // A mirror that never answers: the sync is still fetching when it is stopped.
+    const hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const { port } = hanging.address() as AddressInfo;
+    writeFileSync(syncConf, `${readFileSync(syncConf, "utf8")}\n[profile."hangs"]\ndistro = "archlinux"\ncomponents = ["core"]\narchitectures = ["x86_64"]\nsource = "http://127.0.0.1:${port}/$repo"\n`);
+    const config = { ...server.engine.config, sync: { profiles: ["hangs"], interval: 3600, config: syncConf } };
+    const schedule = new SyncSchedule({ db: server.engine.db, dataDir: join(server.root, "data"), config, events: server.engine.events });
+    const started = new Promise<number>((resolve) => server.engine.events.subscribe((e) => e.type === "sync.started" && e.profile === "hangs" && resolve(e.pid)));
+    const run = schedule.runNow("hangs");
+    const pid = await started;
+    await schedule.stop({ wait: false });
+    await expect(run).rejects.toThrow(/stopped before it finished/);
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    hanging.closeAllConnections();
+    hanging.close();
+  });
+
   it("refuses to start when [sync] names a profile the sync config does not have", () => {
     const config = { ...server.engine.config, sync: { profiles: ["nope"], interval: 60, config: syncConf } };
     const schedule = new SyncSchedule({ db: server.engine.db, dataDir: join(server.root, "data"), config, events: server.engine.events });
-    expect(() => schedule.start()).toThrow(/no profile "nope" \(have: arch, arch-again\)/);
+    expect(() => schedule.start()).toThrow(/no profile "nope" \(have: arch, arch-again, hangs\)/);
   });
 });
