@@ -19,7 +19,7 @@ export function statusColour(status: string | null | undefined): string {
 export function diffLineColour(line: string): string | undefined {
   const body = line.replace(/^[│├└─┄ ]*/, "");
   if (/^(---|\+\+\+) /.test(body)) return "cyan";
-  if (/^[├└]── /.test(line.trimStart()) || /^[│ ]*[├└]── /.test(line)) return "yellow";
+  if (/^[│ ]*[├└]── /.test(line)) return "yellow";
   if (body.startsWith("@@")) return "magenta";
   if (body.startsWith("-")) return "red";
   if (body.startsWith("+")) return "green";

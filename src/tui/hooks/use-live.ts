@@ -1,8 +1,11 @@
-/** A LiveCollector's state, redrawn at most `fps` times a second: eight chatty builds must not redraw the screen on every line. */
+/**
+ * A LiveCollector's state, redrawn at most `fps` times a second: eight chatty builds must not
+ * redraw the screen on every line, and Ink redraws the whole frame each time (bench:tui).
+ */
 import { useEffect, useState } from "react";
 import type { LiveCollector } from "../data/live-collector.js";
 
-export function useLive<T>(collector: LiveCollector<T>, active: boolean, fps = 10): T {
+export function useLive<T>(collector: LiveCollector<T>, active: boolean, fps = 8): T {
   const [shown, setShown] = useState(() => collector.snapshot());
   useEffect(() => {
     if (!active) return;
