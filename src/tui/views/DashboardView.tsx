@@ -39,6 +39,11 @@ export function DashboardView({ height, active, sync }: { height: number; active
   const releases = data.releases.slice(0, Math.max(0, height - 12));
   const profiles = new Set([...data.profiles.map((p) => p.profile), ...progress.keys()]);
   const { available, unavailable } = data.backends;
+  // Doctor's findings get the rows left; the rest is one `rebuilder doctor` away.
+  const errors = data.profiles.filter((p) => p.last_error && !progress.has(p.profile)).length;
+  const used = 8 + releases.length + Math.max(1, profiles.size) + errors * 2 + (data.installed ? 1 : 0);
+  const room = Math.max(1, height - used);
+  const problems = data.problems.length > room ? [...data.problems.slice(0, room - 1), { level: "warn" as const, message: `… ${data.problems.length - room + 1} more: run rebuilder doctor` }] : data.problems;
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold>
@@ -66,17 +71,19 @@ export function DashboardView({ height, active, sync }: { height: number; active
         const p = data.profiles.find((x) => x.profile === name);
         const live = progress.get(name);
         return (
-          <Text key={name} wrap="truncate-end">
-            {cell(oneLine(name), 24)}
-            {live ? (
-              <Text color="cyan">{oneLine(live)}</Text>
-            ) : (
-              <Text>
-                last {shortTime(p?.last_finished ?? null)} · next {shortTime(p?.next_run ?? null)}
-                {p?.last_error ? <Text color="red"> · error: {oneLine(p.last_error)}</Text> : null}
-              </Text>
-            )}
-          </Text>
+          <Box key={name} flexDirection="column">
+            <Text wrap="truncate-end">
+              {cell(oneLine(name), 24)}
+              {live ? <Text color="cyan">{oneLine(live)}</Text> : `last ${shortTime(p?.last_finished ?? null)} · next ${shortTime(p?.next_run ?? null)}`}
+            </Text>
+            {!live && p?.last_error ? (
+              <Box height={2} paddingLeft={2}>
+                <Text color="red" wrap="wrap">
+                  last run failed: {oneLine(p.last_error)}
+                </Text>
+              </Box>
+            ) : null}
+          </Box>
         );
       })}
       <Text bold>Backends</Text>
@@ -85,7 +92,7 @@ export function DashboardView({ height, active, sync }: { height: number; active
       ) : (
         <Text wrap="truncate-end">building with: {available.map(oneLine).join(", ")}</Text>
       )}
-      {data.problems.slice(0, 8).map((p, i) => (
+      {problems.map((p, i) => (
         <Text key={i} wrap="truncate-end" color={p.level === "FAIL" ? "red" : "yellow"}>
           {p.level.padEnd(4)} {oneLine(p.message)}
         </Text>
