@@ -52,8 +52,8 @@ const SCRATCH = [
 /** Reports turned into JSON rows (see asJson), so the report objects can be let go before the import. */
 export interface StagedReports {
   scopes: { scope: string; digest: string }[];
-  groups: string;
-  binaries: string;
+  groups: string[];
+  binaries: string[];
   binaryCount: number;
 }
 
@@ -72,10 +72,10 @@ export function importStaged(db: Database, staged: StagedReports, policy: Schedu
   return db.transaction(() => {
     const counts = emptyCounts();
     counts.binaries = staged.binaryCount;
-    db.prepare(
-      `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url)
-       SELECT key + 1, ${columns(7)} FROM json_each(?)`,
-    ).run(staged.groups);
+    const stageGroups = db.prepare(
+      `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url) SELECT ${columns(8)} FROM json_each(?)`,
+    );
+    for (const batch of staged.groups) stageGroups.run(batch);
     // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
     const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
     const sourcesBefore = maxId("source_packages");
@@ -100,13 +100,14 @@ export function importStaged(db: Database, staged: StagedReports, policy: Schedu
       `UPDATE temp.staged_groups SET input_id = (SELECT b.id FROM build_inputs b WHERE b.url = staged_groups.url
          AND b.backend = staged_groups.distribution AND b.architecture = staged_groups.architecture AND b.source_package_id = staged_groups.source_id)`,
     );
-    db.prepare(
+    const insertBinaries = db.prepare(
       `INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url, sha256, size)
        SELECT g.source_id, g.input_id, ${columns(8, 1)}
        FROM json_each(?) b JOIN temp.staged_groups g ON g.gid = b.value->>0 WHERE true ORDER BY b.key
        ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
        DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
-    ).run(staged.binaries);
+    );
+    for (const batch of staged.binaries) insertBinaries.run(batch);
 
     const inputs = db.prepare<{ id: number }>("SELECT input_id AS id FROM temp.staged_groups GROUP BY input_id ORDER BY min(gid)").all();
     for (const { id } of inputs) {
@@ -145,20 +146,45 @@ function columns(n: number, from = 0): string {
   return Array.from({ length: n - from }, (_, i) => `value->>${from + i}`).join(", ");
 }
 
+/** Rows as JSON arrays of at most BATCH_ROWS rows: few statements, and no single huge string. */
+class JsonBatches {
+  private static readonly BATCH_ROWS = 4096;
+  private readonly batches: string[] = [];
+  private rows: unknown[][] = [];
+
+  add(row: unknown[]): void {
+    this.rows.push(row);
+    if (this.rows.length === JsonBatches.BATCH_ROWS) this.flush();
+  }
+
+  done(): string[] {
+    this.flush();
+    return this.batches;
+  }
+
+  private flush(): void {
+    if (this.rows.length > 0) this.batches.push(JSON.stringify(this.rows));
+    this.rows = [];
+  }
+}
+
 /**
- * The reports as two JSON arrays of rows, each expanded by one statement (a statement per row
- * costs more than the whole set-based import): groups, and binaries pointing at their group.
+ * The reports as JSON rows, each batch expanded by one statement (a statement per row costs
+ * more than the whole set-based import): groups [gid, scope, …], and binaries [gid, …].
  */
-function asJson(reports: readonly ScopedReport[]): { groups: string; binaries: string; binaryCount: number } {
-  const groups: unknown[][] = [];
-  const binaries: unknown[][] = [];
+function asJson(reports: readonly ScopedReport[]): { groups: string[]; binaries: string[]; binaryCount: number } {
+  const groups = new JsonBatches();
+  const binaries = new JsonBatches();
+  let gid = 0;
+  let binaryCount = 0;
   for (const { report, scope } of reports) {
     for (const g of report.packages) {
-      const gid = groups.push([scope, report.distribution, report.release, report.architecture, g.name, g.version, g.url]);
-      for (const a of g.artifacts) binaries.push([gid, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null]);
+      groups.add([++gid, scope, report.distribution, report.release, report.architecture, g.name, g.version, g.url]);
+      for (const a of g.artifacts) binaries.add([gid, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null]);
+      binaryCount += g.artifacts.length;
     }
   }
-  return { groups: JSON.stringify(groups), binaries: JSON.stringify(binaries), binaryCount: binaries.length };
+  return { groups: groups.done(), binaries: binaries.done(), binaryCount };
 }
 
 /**
