@@ -73,14 +73,17 @@ function loadZstd(): ZstdImpl {
     return {
       compress: (d, level) => Bun.zstdCompressSync(d, { level }),
       decompress: (d) => Bun.zstdDecompressSync(d),
-      // Bun's node:zlib has zstd (Node 20's has not) and honours maxOutputLength while it decodes.
+      // Bun's node:zlib has zstd (Node 20's has not) and honours maxOutputLength while it decodes,
+      // but returns what it has for truncated data: once it found the size within the limit,
+      // Bun's own codec (which refuses truncated data) decodes the same bytes again.
       decompressCapped: (d, limit) => {
         try {
-          return zlib.zstdDecompressSync(d, { maxOutputLength: limit + 1 });
+          zlib.zstdDecompressSync(d, { maxOutputLength: limit + 1 });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new OutputTooLargeError(limit);
           throw err;
         }
+        return Bun.zstdDecompressSync(d);
       },
     };
   }
