@@ -87,7 +87,15 @@ export function registerTuiCommand(program: Command): void {
       // Warnings would tear the full-screen drawing; they are kept and printed after it ends.
       const warnings: string[] = [];
       const warn = (m: string) => warnings.push(m);
-      if (o.sync && !config.sync) config.sync = syncSettings(ctx.dataDir, o.syncConfig, (m) => process.stderr.write(`rebuilder: warning: ${safe(m)}\n`));
+      // With no profile to sync, the UI still starts and its dashboard says why and what to write.
+      let syncProblem: string | undefined;
+      if (o.sync && !config.sync) {
+        try {
+          config.sync = syncSettings(ctx.dataDir, o.syncConfig, (m) => process.stderr.write(`rebuilder: warning: ${safe(m)}\n`));
+        } catch (err) {
+          syncProblem = `nothing is synced: ${(err as Error).message.split("\n")[0]} (\`rebuilder sync\` shows an example profile)`;
+        }
+      }
       const engine = await ctx.engine({ warn, echoOutput: false });
       let quits = 0;
       let stopped: Promise<void> | undefined;
@@ -110,12 +118,15 @@ export function registerTuiCommand(program: Command): void {
           return runDoctor({ dataDir: ctx.dataDir, config, configPath: loadEngineConfig(ctx.options.config).path, profiles });
         },
         installed: () => installedPackages(systemRoot()),
+        ...(syncProblem ? { syncProblem } : {}),
       });
       const app = render(createElement(App, { source, onQuit: quit }), {
         exitOnCtrlC: false,
         patchConsole: true,
       });
+      // Ctrl-C reaches the UI as a key (raw mode); these come from outside, and mean the same as q.
       process.on("SIGTERM", quit);
+      process.on("SIGINT", quit);
       // After each sync, this machine's packages that were never rebuilt go first.
       engine.events.subscribe((e) => {
         if (e.type !== "sync.finished") return;
@@ -126,11 +137,12 @@ export function registerTuiCommand(program: Command): void {
       });
       try {
         engine.slots.start();
-        if (o.sync) engine.sync.start();
+        if (o.sync && config.sync) engine.sync.start();
         await app.waitUntilExit();
         await stopped;
       } finally {
         process.off("SIGTERM", quit);
+        process.off("SIGINT", quit);
         process.stdout.write("\u001b[?1049l");
         await engine.close({ handBack: quits > 1 });
         ctx.close();

@@ -189,9 +189,11 @@ describe("tui dashboard on a machine that cannot build yet", () => {
     const source = new LocalSource(t.engine, {
       diagnose: () => runDoctor({ dataDir: t.engine.dataDir, config: t.engine.config, configPath: null, profiles: { error: "none configured" } }),
       installed: () => installedPackages(root),
+      syncProblem: "nothing is synced: cannot detect a default sync profile",
     });
     const { ui, see } = renderApp(source);
     await see("No backend can build on this machine", 60_000);
+    await see("FAIL nothing is synced: cannot detect a default sync profile", 60_000);
     await see(/warn +debian \(built-in default\): the debrebuild backend cannot run: debrebuild needs `mirror`/, 60_000);
     expect(ui.lastFrame()).toContain("This machine (dpkg): 1 of 1 installed packages the store knows are verified (100.0%); 1 unknown");
     ui.unmount();

@@ -30,6 +30,8 @@ export interface MachineFacts {
   diagnose?: () => Promise<Check[]>;
   /** The packages installed on this machine; throws where there is no dpkg or pacman. */
   installed?: () => Promise<Installed>;
+  /** Why nothing is synced (no sync config and no default profile detected). */
+  syncProblem?: string;
 }
 
 /** The installed share is worked out again at most this often (it checks every installed package). */
@@ -75,7 +77,7 @@ export class LocalSource implements TuiSource {
     const { db, slots } = this.engine;
     const [problems, installed] = await Promise.all([this.doctorProblems(slots.capabilities.backends.size === 0), this.installed()]);
     return {
-      problems,
+      problems: this.facts.syncProblem ? [{ level: "FAIL", message: this.facts.syncProblem }, ...problems] : problems,
       installed,
       releases: verdictCountsByRelease(db),
       queue: queueCounts(db, nowDb()),

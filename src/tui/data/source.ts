@@ -31,7 +31,7 @@ export interface Dashboard {
   profiles: SyncScheduleRecord[];
   /** Backends that can build here, and the reasons the others cannot (what to install). */
   backends: { available: string[]; unavailable: { name: string; reason: string }[] };
-  /** When no backend can build: `rebuilder doctor`'s backend warnings (what to install) and failed checks. */
+  /** Why nothing is synced, and when no backend can build: `rebuilder doctor`'s backend warnings (what to install) and failed checks. */
   problems: { level: "warn" | "FAIL"; message: string }[];
   /** This machine's installed packages against the store's verdicts; null where there is no dpkg/pacman or remotely. */
   installed: { manager: string; installed: number; known: number; verified: number } | null;
