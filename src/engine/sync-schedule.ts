@@ -136,7 +136,8 @@ export class SyncSchedule {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       // An abandoned sync is due again at once: the next start picks it up.
-      markSyncFinished(db, profileName, toDbTime(new Date()), err instanceof SyncAbandoned ? toDbTime(new Date()) : nextRun(), { error: message });
+      const finishedAt = toDbTime(new Date());
+      markSyncFinished(db, profileName, finishedAt, err instanceof SyncAbandoned ? finishedAt : nextRun(), { error: message });
       if (err instanceof SyncAbandoned) throw err;
       this.opts.warn?.(`periodic sync of ${profileName} failed: ${message} (next try at ${nextRun()} UTC)`);
       throw err;
