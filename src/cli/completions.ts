@@ -14,7 +14,8 @@ interface Node {
 }
 
 function walk(cmd: Command, path: string, out: Node[]): Node[] {
-  const visible = cmd.commands.filter((c) => c.name() !== "help");
+  // Hidden commands (serve's sync process) are not offered, as in --help.
+  const visible = cmd.createHelp().visibleCommands(cmd).filter((c) => c.name() !== "help");
   out.push({
     path,
     subcommands: visible.map((c) => ({ name: c.name(), description: c.description() })),
