@@ -118,7 +118,8 @@ export class WorkerSlots {
       diffoscope: { enabled: config.diffoscope.enabled, args: config.diffoscope.args, timeoutSeconds: config.diffoscope.timeout, maxBytes: config.diffoscope.max_bytes },
     };
     this.pollMs = (opts.pollSeconds ?? Math.max(MIN_POLL_SECONDS, Math.min(config.idle_delay, MAX_LOCAL_POLL_SECONDS))) * 1000;
-    this.heartbeatSeconds = opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
+    // Several beats inside the ping deadline, however short it is configured, or a live build's job is reclaimed and built twice.
+    this.heartbeatSeconds = opts.heartbeatSeconds ?? Math.min(DEFAULT_HEARTBEAT_SECONDS, config.schedule.ping_deadline / 3);
     this.echo = opts.echoOutput ?? !config.build.silent;
     this.tmpRoot = join(dataDir, "tmp");
     this.slots = workers.map((w) => ({ ...w, state: "stopped", paused: false, error: null, job: null, idleEpoch: -1, wakeUp: null }));
