@@ -40,6 +40,7 @@ unshare                                        util-linux              util-linu
 dcmd                                           devscripts              aur:devscripts           the debrebuild backend
 script                                         bsdutils                util-linux               progress output on a terminal
 pkill                                          procps                  procps-ng                stopping leftover test processes
+tmux                                           tmux                    tmux                     the TUI driven on a real terminal
 install:make                                   make                    make                     npm install: building better-sqlite3 and zstd-napi
 install:g++                                    g++                     gcc                      npm install: building better-sqlite3 and zstd-napi
 install:python3                                python3                 python                   npm install: node-gyp
