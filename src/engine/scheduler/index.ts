@@ -1,6 +1,6 @@
 export { expandArchitectures } from "./architectures.js";
 export { initialNextRetry } from "./policy.js";
-export { claimJob, dropQueueItem, heartbeat, reclaimExpired, registerWorker, releaseJob } from "./queue.js";
+export { claimJob, dropQueueItem, heartbeat, nextDueAt, reclaimExpired, registerWorker, releaseJob } from "./queue.js";
 export type { ClaimedArtifact, ClaimedJob, QueueFilter } from "./queue.js";
 export { dropQueue, pushBuildInputs, pushQueue, queueBuildInputs, queuedJobs, requeueBuildInputs, type QueuedJob } from "./requeue.js";
 export type { QueueMatch } from "./requeue.js";

@@ -5,7 +5,7 @@
  */
 import type { SchedulePolicy } from "../config.js";
 import type { Database } from "../store/index.js";
-import { addSeconds, toDbTime } from "../store/time.js";
+import { addSeconds, fromDbTime, toDbTime } from "../store/time.js";
 import { expandArchitectures } from "./architectures.js";
 
 export interface QueueFilter {
@@ -125,6 +125,22 @@ export function claimJob(db: Database, workerId: number, filter: QueueFilter, po
       artifacts,
     };
   });
+}
+
+/**
+ * When a job that is not claimable now becomes claimable by time alone: the earliest retry due
+ * among unclaimed jobs, or the earliest lease to run out. null when nothing is waiting on a clock.
+ * Idle slots sleep until then instead of polling the queue.
+ */
+export function nextDueAt(db: Database, policy: SchedulePolicy, now: Date): Date | null {
+  const row = db
+    .prepare<{ retry: string | null; ping: string | null }>(
+      `SELECT (SELECT min(bi.next_retry) FROM queue q JOIN build_inputs bi ON bi.id = q.build_input_id WHERE q.worker IS NULL AND bi.next_retry > ?) AS retry,
+              (SELECT min(last_ping) FROM queue WHERE last_ping IS NOT NULL) AS ping`,
+    )
+    .get(toDbTime(now))!;
+  const times = [row.retry && fromDbTime(row.retry), row.ping && addSeconds(fromDbTime(row.ping), policy.ping_deadline)].filter((t): t is Date => !!t);
+  return times.length ? new Date(Math.min(...times.map(Number))) : null;
 }
 
 /** Extends the lease; false when the job is gone or no longer this worker's (it was reclaimed). */

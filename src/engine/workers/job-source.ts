@@ -4,7 +4,7 @@
  * are the same for both; only these five operations differ.
  */
 import type { SchedulePolicy } from "../config.js";
-import { claimJob, heartbeat, recordRebuild, registerWorker, releaseJob, type ClaimedJob, type QueueFilter, type RebuildOutcome } from "../scheduler/index.js";
+import { claimJob, heartbeat, nextDueAt, recordRebuild, registerWorker, releaseJob, type ClaimedJob, type QueueFilter, type RebuildOutcome } from "../scheduler/index.js";
 import type { Database } from "../store/index.js";
 
 /** One registered worker identity; every claim made through it is that worker's. */
@@ -23,6 +23,13 @@ export interface SourceWorker {
 export interface JobSource {
   /** Registers the worker behind one slot. */
   register(slot: { name: string; workerName: string }): Promise<SourceWorker>;
+  /**
+   * Where the source can tell, cheaply, whether jobs may have appeared without this process
+   * knowing: `version()` changes when another process wrote to the jobs, and `nextDue()` is when
+   * a waiting job becomes claimable by time alone (a retry or a lease running out). Idle slots of
+   * such a source sleep until one of these says so, instead of each claiming every few seconds.
+   */
+  readonly watch?: { version(): number; nextDue(): Date | null };
 }
 
 /** Jobs from the local store, through the scheduler. */
@@ -33,6 +40,13 @@ export class LocalJobSource implements JobSource {
     private readonly policy: SchedulePolicy,
     private readonly keyPrefix: string,
   ) {}
+
+  readonly watch = {
+    // SQLite's data_version changes on every commit by another connection, never by this one's own:
+    // this process's own queueing wakes the slots directly.
+    version: () => this.db.prepare<{ data_version: number }>("PRAGMA data_version").get()!.data_version,
+    nextDue: () => nextDueAt(this.db, this.policy, new Date()),
+  };
 
   async register(slot: { name: string; workerName: string }): Promise<SourceWorker> {
     const { db, policy } = this;

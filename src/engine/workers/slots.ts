@@ -36,7 +36,11 @@ export interface WorkerSlotsOptions {
   /** Defaults to the backend registry. */
   createBackend?: CreateBackend;
   heartbeatSeconds?: number;
-  /** How often an idle slot looks at the queue; defaults to `idle_delay`, at most 2 s. */
+  /**
+   * How often idle slots look for work; defaults to `idle_delay`, at most 2 s. For a source that
+   * can watch for changes (the local store) this is how often the engine checks that cheaply,
+   * waking one slot when something changed; otherwise each idle slot claims this often.
+   */
   pollSeconds?: number;
   maxDownloadBytes?: number;
   /** Echo backend output to stderr; defaults to `!config.build.silent`. The TUI turns it off. */
@@ -104,11 +108,18 @@ export class WorkerSlots {
   private epoch = 0;
   private idleWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private tallies = new Set<Tally>();
+  private poller: NodeJS.Timeout | null = null;
+  /** The source's change version at the last poll. */
+  private seenVersion = 0;
+  /** When a waiting job becomes due (JobSource.watch.nextDue); re-read after a claim found nothing. */
+  private dueAt: Date | null = null;
+  private dueStale = true;
 
   private constructor(
     private readonly opts: WorkerSlotsOptions,
     readonly capabilities: Capabilities,
     workers: { name: string; workerName: string; worker: SourceWorker }[],
+    private readonly watch: JobSource["watch"],
   ) {
     const { config, dataDir } = opts;
     this.settings = {
@@ -138,7 +149,7 @@ export class WorkerSlots {
       const workerName = `${host}/${name}`;
       workers.push({ name, workerName, worker: await source.register({ name, workerName }) });
     }
-    return new WorkerSlots(opts, capabilities, workers);
+    return new WorkerSlots(opts, capabilities, workers, source.watch);
   }
 
   get running(): boolean {
@@ -154,6 +165,30 @@ export class WorkerSlots {
     if (this.loops) return;
     this.stopping = false;
     this.loops = this.slots.map((slot) => this.loop(slot));
+    if (this.watch) {
+      this.seenVersion = this.watch.version();
+      this.poller = setInterval(() => this.poll(), this.pollMs);
+    }
+  }
+
+  /** One cheap look per interval for the whole engine: wakes one idle slot when another process changed the store or a waiting job fell due. */
+  private poll(): void {
+    const watch = this.watch!;
+    const version = watch.version();
+    const changed = version !== this.seenVersion;
+    this.seenVersion = version;
+    const idle = this.slots.find((s) => s.state === "idle" && s.wakeUp);
+    if (!idle) return;
+    if (this.dueStale) {
+      this.dueAt = watch.nextDue();
+      this.dueStale = false;
+    }
+    if (changed || (this.dueAt && this.dueAt.getTime() <= Date.now())) idle.wakeUp!();
+  }
+
+  /** After a claim: there may be more work, so one more idle slot looks (each claim that succeeds passes it on). */
+  private wakeAnother(slot: Slot): void {
+    this.slots.find((s) => s !== slot && s.state === "idle" && s.wakeUp)?.wakeUp!();
   }
 
   /** Tells idle slots to look at the queue now (a job was queued or became due). */
@@ -227,6 +262,8 @@ export class WorkerSlots {
   async stop({ handBack }: { handBack: boolean }): Promise<void> {
     if (!this.loops) return;
     this.stopping = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
     if (handBack) for (const slot of this.slots) slot.job?.abort.abort(new HandBack());
     this.wake();
     await Promise.all(this.loops);
@@ -255,12 +292,15 @@ export class WorkerSlots {
         const job = await this.claim(slot);
         if (!job) {
           slot.idleEpoch = epoch;
+          this.dueStale = true;
           if (epoch !== this.epoch) continue;
           this.setState(slot, "idle");
           this.checkIdle();
-          await this.sleep(slot, this.pollMs);
+          // With a watch, poll() wakes the slot; otherwise it looks again after the interval.
+          await this.sleep(slot, this.watch ? null : this.pollMs);
           continue;
         }
+        this.wakeAnother(slot);
         // Stopped while a (remote) claim was in flight: the job has not started, so it goes back.
         if (this.stopping) {
           await slot.worker.release(job.queueId).catch(() => false);

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { zstdDecompress } from "../../../src/engine/compression.js";
 import type { EngineEvent } from "../../../src/engine/events.js";
 import { registerWorker } from "../../../src/engine/scheduler/index.js";
+import { openStore } from "../../../src/engine/store/index.js";
+import { toDbTime } from "../../../src/engine/store/time.js";
 import { WorkerSlots, type WorkerSlotsOptions } from "../../../src/engine/workers/slots.js";
 import { COPY_REBUILT, dispose, DISTRO, harness, isAlive, leftovers, publish, queueJob, rebuild, script, text, type Harness } from "./harness.js";
 
@@ -183,6 +185,31 @@ describe("WorkerSlots", () => {
     addJob("late", "bytes", "bytes");
     s.wake();
     await vi.waitFor(() => expect(events("job.finished")).toMatchObject([{ status: "GOOD" }]), { timeout: 30_000 });
+  });
+
+  it("idle slots build what another process queued, and a job whose retry falls due, without being woken", async () => {
+    h = harness((c) => (c.slots.count = 3));
+    const s = await makeSlots(COPY_REBUILT, { pollSeconds: 0.5 });
+    s.start();
+    await vi.waitFor(() => expect(s.info().every((i) => i.state === "idle")).toBe(true));
+    // Another connection stands for another process (a CLI `queue push`, serve's sync child).
+    const other = openStore(h.dataDir);
+    try {
+      for (const name of ["pushed-1", "pushed-2"]) {
+        publish(h, `${name}.deb`, "bytes");
+        queueJob(other, { name, inputUrl: publish(h, `${name}.buildinfo`, name), artifacts: [{ name, url: `file://${h.pub}/${name}.deb` }] });
+      }
+      rebuild(h, "pushed-1.deb", "bytes");
+      rebuild(h, "pushed-2.deb", "bytes");
+      await vi.waitFor(() => expect(events("job.finished").map((e) => e.name).sort()).toEqual(["pushed-1", "pushed-2"]), { timeout: 30_000 });
+    } finally {
+      other.close();
+    }
+    await vi.waitFor(() => expect(s.info().every((i) => i.state === "idle")).toBe(true));
+    // A job waiting for its retry, queued through this very connection without wake(): only the clock makes it due.
+    const { buildInputId } = addJob("retried", "bytes", "bytes");
+    h.db.prepare("UPDATE build_inputs SET next_retry = ? WHERE id = ?").run(toDbTime(new Date(Date.now() + 1500)), buildInputId);
+    await vi.waitFor(() => expect(events("job.finished").map((e) => e.name)).toContain("retried"), { timeout: 30_000 });
   });
 
   it("aborts a build whose job the scheduler gave to another worker, recording nothing", async () => {
