@@ -3,7 +3,6 @@
  * with a timeout that takes the whole group down (SIGTERM, then SIGKILL after a grace period),
  * and stdout/stderr captured into one interleaved, size-capped log (rebuilderd's proc.rs rules).
  */
-import { execa } from "execa";
 
 export interface RunOptions {
   command: string;
@@ -38,6 +37,8 @@ export interface RunResult {
 export class SpawnError extends Error {}
 
 export async function runProcess(opts: RunOptions): Promise<RunResult> {
+  // Loaded at the first run: commands that never start a build (sync, status, …) start faster without it.
+  const { execa } = await import("execa");
   const started = performance.now();
   const child = execa(opts.command, opts.args, {
     cwd: opts.cwd,

@@ -5,7 +5,6 @@
  */
 import type { Command } from "commander";
 import { listen, parseBindAddress, type Listener } from "../engine/api/adapter/index.js";
-import { createApp } from "../engine/api/app.js";
 import { ApiAuth } from "../engine/api/auth.js";
 import { loadOrCreateServerCookie } from "../engine/api/cookie.js";
 import type { RunSummary } from "../engine/workers/index.js";
@@ -39,6 +38,8 @@ export function registerServeCommand(program: Command): void {
         const cookie = loadOrCreateServerCookie();
         const auth = new ApiAuth(cookie.cookie, config.worker);
         engine.sync.start();
+        // Hono, prom-client and the routes load only here: every other command starts without them.
+        const { createApp } = await import("../engine/api/app.js");
         const app = createApp({ engine, auth }, log);
         try {
           listener = await listen({ fetch: (req, env) => app.fetch(req, env), ...bind });

@@ -4,7 +4,6 @@
  */
 import { createHash } from "node:crypto";
 import type { Command } from "commander";
-import { parsePackageReport } from "../engine/api/v1/package.js";
 import { importReports } from "../sync/import.js";
 import { endpointOf, remoteSubmit } from "./client/remote-commands.js";
 import { CliContext } from "./context.js";
@@ -35,6 +34,8 @@ export function registerSyncStdinCommand(pkgs: Command): void {
         throw new Error(`stdin is not one JSON PackageReport: ${(err as Error).message}`);
       }
       // Checked here too, so a bad report is refused before anything is sent or written.
+      // Loaded here: the API's module brings Hono, which no other command needs at start.
+      const { parsePackageReport } = await import("../engine/api/v1/package.js");
       const report = parsePackageReport(body);
       if (endpointOf(cmd)) return remoteSubmit(cmd, report);
       const ctx = CliContext.of(cmd);

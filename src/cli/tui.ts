@@ -5,8 +5,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Command } from "commander";
-import { createElement } from "react";
-import { render } from "ink";
 import { stringify } from "smol-toml";
 import { DEFAULT_SYNC_INTERVAL, loadEngineConfig, type SyncScheduleConfig } from "../engine/config.js";
 import { defaultSyncConfigPath } from "../engine/paths.js";
@@ -14,10 +12,6 @@ import { runDoctor } from "../engine/diagnostics/doctor.js";
 import { installedPackages } from "../engine/installed.js";
 import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { systemRoot } from "../sync/default-profiles.js";
-import { App } from "../tui/App.js";
-import { queueInstalledFirst } from "../tui/data/installed-first.js";
-import { LocalSource } from "../tui/data/local-source.js";
-import { RemoteSource } from "../tui/data/remote-source.js";
 import { endpointCookie } from "./client/endpoint-cookie.js";
 import { RebuilderdClient } from "./client/rebuilderd-client.js";
 import { CliContext } from "./context.js";
@@ -51,11 +45,18 @@ function syncSettings(dataDir: string, syncConfig: string | undefined, warn: (m:
   return { profiles: [], interval: DEFAULT_SYNC_INTERVAL, config: generated };
 }
 
+/** Ink, React and the views load only when the UI starts: every other command starts without them. */
+async function loadUi() {
+  const [{ render }, { createElement }, { App }] = await Promise.all([import("ink"), import("react"), import("../tui/App.js")]);
+  return { render, createElement, App };
+}
+
 /** The UI attached to a server: nothing runs here, so `q` leaves at once. */
 async function remoteTui(url: string, configFile: string | undefined): Promise<void> {
   const client = new RebuilderdClient(url, { cookie: endpointCookie(url, configFile) });
   // Fail before the screen is taken when the server is not there.
   await client.dashboard();
+  const [{ render, createElement, App }, { RemoteSource }] = await Promise.all([loadUi(), import("../tui/data/remote-source.js")]);
   const source = new RemoteSource(client);
   process.stdout.write("\u001b[?1049h");
   const app = render(createElement(App, { source, onQuit: () => app.unmount(), quitNotice: "Leaving…" }), { exitOnCtrlC: false, patchConsole: true });
@@ -97,6 +98,11 @@ export function registerTuiCommand(program: Command): void {
         }
       }
       const engine = await ctx.engine({ warn, echoOutput: false });
+      const [{ render, createElement, App }, { LocalSource }, { queueInstalledFirst }] = await Promise.all([
+        loadUi(),
+        import("../tui/data/local-source.js"),
+        import("../tui/data/installed-first.js"),
+      ]);
       let quits = 0;
       let stopped: Promise<void> | undefined;
       const quit = () => {
