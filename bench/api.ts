@@ -3,7 +3,7 @@
  * `dist/rebuilder pkgs sync` into a fresh data directory), measured from a separate load process
  * (undici, loopback):
  * - `listing_s`: every binary package, paged as rebuildctl pages it (`limit=1000`, `after=<last id>`
- *   until an empty page), on one keep-alive connection;
+ *   until an empty page), on one keep-alive connection (best of three passes after a warm-up);
  * - `lookups_per_s`, `p99_ms`: `GET /api/v1/packages/binary/{id}` for random ids at 64 connections;
  * - `hello_per_s`, `ratio`: the same load against a hello-world Bun.serve in the same run (the floor;
  *   ratio = lookups ÷ hello);
@@ -160,8 +160,10 @@ async function bench(): Promise<void> {
     const hello = await startServer(bun, [join(import.meta.dirname, "api-hello.ts")], env);
     children.push(hello.child);
 
-    await listing(served.url); // warm: the first pass reads the store file from disk
-    const list = await listing(served.url);
+    await listing(served.url); // warm: the first pass reads the store file from disk and warms both JITs
+    // The best of three: on a shared machine one pass can be slowed by others by several times.
+    const passes = [await listing(served.url), await listing(served.url), await listing(served.url)];
+    const list = passes.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const total = list.records;
     // Random ids of the listing, shuffled once: every request a single-record lookup.
     const ids = Array.from({ length: 20_000 }, () => 1 + Math.floor(Math.random() * total));
