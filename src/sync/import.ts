@@ -10,7 +10,7 @@
 import type { Database } from "../engine/store/index.js";
 import { toDbTime } from "../engine/store/time.js";
 import type { SchedulePolicy } from "../engine/config.js";
-import { enqueueAfterSync, initialNextRetry } from "../engine/scheduler/index.js";
+import { enqueueAllAfterSync, initialNextRetry } from "../engine/scheduler/index.js";
 import type { PackageReport } from "./report.js";
 
 export interface ImportCounts {
@@ -110,9 +110,7 @@ export function importStaged(db: Database, staged: StagedReports, policy: Schedu
     for (const batch of staged.binaries) insertBinaries.run(batch);
 
     const inputs = db.prepare<{ id: number }>("SELECT input_id AS id FROM temp.staged_groups GROUP BY input_id ORDER BY min(gid)").all();
-    for (const { id } of inputs) {
-      if (enqueueAfterSync(db, id, id > inputsBefore, policy, now) === "queued") counts.queued++;
-    }
+    counts.queued = enqueueAllAfterSync(db, inputs.map(({ id }) => ({ id, isNew: id > inputsBefore })), policy, now);
 
     const listed = db
       .prepare<{ packages: number }>("SELECT count(DISTINCT source_id) AS packages FROM temp.staged_groups")

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { claimJob, enqueueAfterSync, initialNextRetry, recordRebuild } from "../../src/engine/scheduler/index.js";
+import { claimJob, enqueueAfterSync, enqueueAllAfterSync, initialNextRetry, recordRebuild } from "../../src/engine/scheduler/index.js";
+import type { Database } from "../../src/engine/store/index.js";
+import { importReports } from "../../src/sync/import.js";
+import { DEBIAN_MIRROR } from "../support/test-data.js";
+import { debianProfile, runDebianSync } from "../sync/debian-sync-helpers.js";
 import { toDbTime } from "../../src/engine/store/time.js";
 import { addJob, addPackage, addWorker, count, hours, inputState, jobOf, jobs, outcome, schedulePolicy, seconds, T0, tempStore } from "./fixtures.js";
 
@@ -128,4 +132,80 @@ describe("initial delay", () => {
     expect(claimJob(db, worker, filter, delayed, seconds(T0, 299))).toBeNull();
     expect(claimJob(db, worker, filter, delayed, seconds(T0, 300))?.name).toBe("fresh");
   });
+});
+
+/** What the queueing decisions leave behind: queue rows in order, retry state, inherited results. */
+function queueState(db: Database) {
+  return {
+    queue: db.prepare("SELECT id, build_input_id, priority, queued_at, worker FROM queue ORDER BY id").all(),
+    inputs: db.prepare("SELECT id, retries, next_retry FROM build_inputs ORDER BY id").all(),
+    rebuilds: db.prepare("SELECT id, build_input_id, status, build_log_id FROM rebuilds ORDER BY id").all(),
+    artifacts: db.prepare("SELECT rebuild_id, name, status FROM rebuild_artifacts ORDER BY id").all(),
+  };
+}
+
+/** The per-input path the batch must match. */
+function enqueueOneByOne(db: Database, inputs: { id: number; isNew: boolean }[], policy: ReturnType<typeof schedulePolicy>, now: Date): number {
+  return inputs.filter(({ id, isNew }) => enqueueAfterSync(db, id, isNew, policy, now) === "queued").length;
+}
+
+describe("queueing a whole sync at once", () => {
+  const limited = schedulePolicy({ bad: { retry_delay_base: 24, max_retries: 2 }, fail: { retry_delay_base: 24, max_retries: 1 } });
+
+  /** New lone inputs between every other case: friends with results, a queued friend, requeues, exhausted retries. */
+  function mixedSync(db: Database): { id: number; isNew: boolean }[] {
+    const lone = (name: string) => ({ id: addPackage(db, { name, url: `https://buildinfo.test/${name}.buildinfo` }).buildInputId, isNew: true });
+    const sid = addPackage(db, { name: "acl", release: "sid", url }).buildInputId;
+    build(db, sid, "GOOD");
+    const bad = addPackage(db, { name: "bad", url: "https://buildinfo.test/bad.buildinfo" }).buildInputId;
+    build(db, bad, "BAD");
+    db.exec("DELETE FROM queue");
+    const given = addPackage(db, { name: "given", url: "https://buildinfo.test/given.buildinfo", retries: 1 }).buildInputId;
+    const waiting = addPackage(db, { name: "waiting", url: "https://buildinfo.test/waiting.buildinfo" }).buildInputId;
+    addJob(db, waiting);
+    const trixie = addPackage(db, { name: "acl", release: "trixie", url }).buildInputId;
+    const pair = [1, 2].map((n) => addPackage(db, { name: "pair", release: `r${n}`, url: "https://buildinfo.test/pair.buildinfo" }).buildInputId);
+    return [
+      lone("a1"),
+      lone("a2"),
+      { id: trixie, isNew: true },
+      lone("a3"),
+      { id: bad, isNew: false },
+      { id: pair[0]!, isNew: true },
+      { id: pair[1]!, isNew: true },
+      lone("a4"),
+      { id: given, isNew: true },
+      { id: waiting, isNew: true },
+      { id: sid, isNew: false },
+      lone("a5"),
+    ];
+  }
+
+  it("decides exactly as the one-by-one path, in the same queue order", () => {
+    const [batch, single] = [tempStore(), tempStore()];
+    const inputs = mixedSync(batch);
+    expect(mixedSync(single)).toEqual(inputs);
+    const queued = enqueueAllAfterSync(batch, inputs, limited, hours(T0, 1));
+    expect(queued).toBe(enqueueOneByOne(single, inputs, limited, hours(T0, 1)));
+    expect(queueState(batch)).toEqual(queueState(single));
+    // a1, a2, a3, a4, a5, bad (BAD, priority 2) and the first of the pair; the rest are GOOD, given up or already queued
+    expect(queued).toBe(7);
+    expect(jobs(batch).find((j) => j.build_input_id === inputs[4]!.id)?.priority).toBe(2);
+  });
+
+  it("decides exactly as the one-by-one path on the real bookworm slice", async () => {
+    const keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
+    const profile = debianProfile({ source: DEBIAN_MIRROR, releases: [{ name: "bookworm" }], components: ["main"], architectures: ["amd64", "all"], keyring });
+    const { reports } = await runDebianSync(profile, DEBIAN_MIRROR);
+    const scoped = reports.map((report) => ({ report, scope: report.architecture, digest: "d" }));
+    const [batch, single] = [tempStore(), tempStore()];
+    const counts = importReports(batch, scoped, policy, T0);
+    importReports(single, scoped, policy, T0);
+    single.exec("DELETE FROM queue");
+    const inputs = single.prepare<{ id: number }>("SELECT id FROM build_inputs ORDER BY id").all().map(({ id }) => ({ id, isNew: true }));
+    expect(enqueueOneByOne(single, inputs, policy, T0)).toBe(counts.queued);
+    expect(counts.queued).toBe(38542);
+    const order = (db: Database) => db.prepare("SELECT build_input_id, priority, queued_at FROM queue ORDER BY id").all();
+    expect(order(batch)).toEqual(order(single));
+  }, 300_000);
 });

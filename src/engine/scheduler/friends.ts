@@ -9,16 +9,31 @@ const FRIENDS = `SELECT f.id FROM build_inputs b
   JOIN build_inputs f ON f.url = b.url AND f.backend = b.backend AND f.architecture = b.architecture
   WHERE b.id = ?`;
 
-/** One query for what a sync needs to know about a build input's friends (itself included). */
-export function friendSummary(db: Database, buildInputId: number): { friends: number; queued: number; retries: number } {
-  const row = db
-    .prepare<{ friends: number; queued: number | null; retries: number | null }>(
-      `SELECT count(*) AS friends, sum(EXISTS (SELECT 1 FROM queue q WHERE q.build_input_id = f.id)) AS queued, max(f.retries) AS retries
-       FROM build_inputs b JOIN build_inputs f ON f.url = b.url AND f.backend = b.backend AND f.architecture = b.architecture
-       WHERE b.id = ?`,
+/** What a sync needs to know about a build input's friends (itself included). */
+export interface FriendSummary {
+  friends: number;
+  /** Friends with a queue row. */
+  queued: number;
+  /** The highest retry counter among them. */
+  retries: number;
+}
+
+const SUMMARY_COLUMNS = `count(f.id) AS friends, coalesce(sum(EXISTS (SELECT 1 FROM queue q WHERE q.build_input_id = f.id)), 0) AS queued,
+  coalesce(max(f.retries), 0) AS retries`;
+const WITH_FRIENDS = "JOIN build_inputs f ON f.url = b.url AND f.backend = b.backend AND f.architecture = b.architecture";
+
+export function friendSummary(db: Database, buildInputId: number): FriendSummary {
+  return db.prepare<FriendSummary>(`SELECT ${SUMMARY_COLUMNS} FROM build_inputs b ${WITH_FRIENDS} WHERE b.id = ?`).get(buildInputId)!;
+}
+
+/** friendSummary of many build inputs in one statement, in the order given (0 friends: no such build input). */
+export function friendSummaries(db: Database, buildInputIds: readonly number[]): FriendSummary[] {
+  return db
+    .prepare<FriendSummary>(
+      `SELECT ${SUMMARY_COLUMNS} FROM json_each(?) j LEFT JOIN build_inputs b ON b.id = j.value LEFT ${WITH_FRIENDS}
+       GROUP BY j.key ORDER BY j.key`,
     )
-    .get(buildInputId)!;
-  return { friends: row.friends, queued: row.queued ?? 0, retries: row.retries ?? 0 };
+    .all(JSON.stringify(buildInputIds));
 }
 
 export function friendIds(db: Database, buildInputId: number): number[] {

@@ -6,5 +6,5 @@ export { dropQueue, pushBuildInputs, pushQueue, queueBuildInputs, queuedJobs, re
 export type { QueueMatch } from "./requeue.js";
 export { latestStatus, recordRebuild } from "./results.js";
 export type { ArtifactStatus, RebuildOutcome } from "./results.js";
-export { enqueueAfterSync } from "./sync-enqueue.js";
+export { enqueueAfterSync, enqueueAllAfterSync } from "./sync-enqueue.js";
 export type { EnqueueDecision } from "./sync-enqueue.js";
