@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rebuilder } from "../cli/fixture.js";
@@ -23,6 +23,8 @@ export interface ArchRepo {
 
 export function archRepo(names: string[], { buildSeconds = 0, slots = 2, extraConfig = "" } = {}): ArchRepo {
   const root = mkdtempSync(join(tmpdir(), "rebuilder-serve-"));
+  // A synced slice is tens of MB: removed when the test process ends.
+  process.on("exit", () => rmSync(root, { recursive: true, force: true }));
   const repo = join(root, "mirror", "core");
   const stage = join(root, "stage");
   mkdirSync(repo, { recursive: true });

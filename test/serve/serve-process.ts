@@ -57,6 +57,12 @@ export function serveEnv(root: string): NodeJS.ProcessEnv {
   };
 }
 
+/** Servers still running when the test process ends (a failed test, a timeout) are killed with it. */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts `rebuilder serve` on a port the kernel picks (read from its "listening on" line) and resolves once `/api/v1/meta/distributions` answers 200. */
 export async function startServe(opts: ServeOptions): Promise<Served> {
   const root = join(opts.dataDir, "..");
@@ -68,7 +74,13 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   const url = await waitFor("rebuilder serve's listening line", () => {
