@@ -29,9 +29,13 @@ export const checkArchitecture = checker(ARCHITECTURE, "architecture name");
 export const checkSha256 = checker(SHA256, "SHA256 checksum");
 export const checkSize = checker(SIZE, "size");
 
+const checkPoolPathSyntax = checker(POOL_PATH, "pool path");
+/** A `.` or `..` path segment. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 export const checkPoolPath: Check = (file, entry, field, value) => {
-  checker(POOL_PATH, "pool path")(file, entry, field, value);
-  if (value.split("/").some((segment) => segment === "." || segment === "..")) {
+  checkPoolPathSyntax(file, entry, field, value);
+  if (DOT_SEGMENT.test(value)) {
     throw new IndexError(file, `${field} ${JSON.stringify(value)} leaves the archive`, entry);
   }
   return value;

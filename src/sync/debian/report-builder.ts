@@ -9,8 +9,6 @@ interface ReportState {
   report: PackageReport;
   /** source name → upload version → group */
   groups: Map<string, Map<string, SourceGroupReport>>;
-  /** The artifacts already added (upload, name, version, component), to keep each once. */
-  seen: Set<string>;
 }
 
 export class ReportBuilder {
@@ -23,7 +21,7 @@ export class ReportBuilder {
     private readonly buildinfoBase: string,
   ) {
     for (const architecture of architectures) {
-      this.byArch.set(architecture, { report: { distribution: "debian", release, architecture, packages: [] }, groups: new Map(), seen: new Set() });
+      this.byArch.set(architecture, { report: { distribution: "debian", release, architecture, packages: [] }, groups: new Map() });
     }
   }
 
@@ -36,10 +34,6 @@ export class ReportBuilder {
     if (!state) throw new Error(`no report for architecture ${artifact.architecture}`);
     let versions = state.groups.get(sourceName);
     if (!versions) state.groups.set(sourceName, (versions = new Map()));
-    // An `all` binary is listed in binary-all and in every binary-<arch>: keep it once.
-    const key = `${sourceName} ${uploadVersion} ${artifact.name} ${artifact.version} ${artifact.component}`;
-    if (state.seen.has(key)) return;
-    state.seen.add(key);
     let group = versions.get(uploadVersion);
     if (!group) {
       const url = buildinfoUrl(this.buildinfoBase, sourceName, uploadVersion, artifact.architecture);
@@ -47,6 +41,9 @@ export class ReportBuilder {
       versions.set(uploadVersion, group);
       state.report.packages.push(group);
     }
+    // An `all` binary is listed in binary-all and in every binary-<arch>: keep it once. A scan of
+    // the upload's few binaries costs less than a key string per binary in a set.
+    if (group.artifacts.some((a) => a.name === artifact.name && a.version === artifact.version && a.component === artifact.component)) return;
     group.artifacts.push(artifact);
   }
 
