@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { appendFileSync } from "node:fs";
-import { Pool } from "undici";
+import { Agent, get as httpGet } from "node:http";
 import { archRepo } from "./arch-repo.js";
 import { bookwormSync, getJson, openDb, startServe, waitFor } from "./serve-process.js";
 
@@ -37,8 +37,21 @@ interface Tally {
   errors: string[];
 }
 
+/** One GET on the keep-alive agent; resolves with the status once the body is read. */
+function get(agent: Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent }, (res) => {
+      res.on("error", reject);
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.resume();
+    });
+    req.on("error", reject);
+  });
+}
+
+/** CLIENTS loops, each on its own keep-alive connection (node:http, so the test runs on Node and Bun alike). */
 async function load(url: string, seconds: number): Promise<Tally> {
-  const pool = new Pool(url, { connections: CLIENTS });
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const tally: Tally = { requests: 0, byStatus: {}, errors: [] };
   const end = Date.now() + seconds * 1000;
   let n = 0;
@@ -46,9 +59,8 @@ async function load(url: string, seconds: number): Promise<Tally> {
     while (Date.now() < end) {
       const path = paths(n++);
       try {
-        const r = await pool.request({ path, method: "GET" });
-        await r.body.text();
-        tally.byStatus[r.statusCode] = (tally.byStatus[r.statusCode] ?? 0) + 1;
+        const status = await get(agent, `${url}${path}`);
+        tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
       } catch (err) {
         tally.errors.push(`${path}: ${(err as Error).message}`);
       }
@@ -56,7 +68,7 @@ async function load(url: string, seconds: number): Promise<Tally> {
     }
   };
   await Promise.all(Array.from({ length: CLIENTS }, client));
-  await pool.close();
+  agent.destroy();
   return tally;
 }
 
