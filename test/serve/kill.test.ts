@@ -4,13 +4,13 @@
  * lost, the jobs the dead server had leased come back after the (short) ping deadline and
  * finish, and each queue item is recorded exactly once.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { appendFileSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
 import { rebuilder } from "../cli/fixture.js";
 import { archRepo, endOrphanBuilds } from "./arch-repo.js";
-import { bookwormSync, getJson, integrity, nextEvent, openDb, startServe, waitFor } from "./serve-process.js";
+import { bookwormSync, getJson, integrity, killServers, nextEvent, openDb, startServe, waitFor } from "./serve-process.js";
 
 type RebuildRow = { id: number; name: string; status: string; build_input_id: number };
 
@@ -47,6 +47,8 @@ function debianSources(dataDir: string): number {
 }
 
 const countBy = (rows: RebuildRow[]) => rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.name]: (acc[r.name] ?? 0) + 1 }), {});
+
+afterEach(killServers);
 
 describe("kill -9 of rebuilder serve", () => {
   it("during a sync: the store is intact, results are kept, and the next start syncs the whole index once", async () => {

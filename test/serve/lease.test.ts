@@ -3,9 +3,11 @@
  * back quickly) must not let a live build lose its lease: a build that outlasts the deadline
  * keeps its job, no other slot starts it again, and it is recorded once.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { archRepo } from "./arch-repo.js";
-import { openDb, startServe, waitFor } from "./serve-process.js";
+import { killServers, openDb, startServe, waitFor } from "./serve-process.js";
+
+afterEach(killServers);
 
 describe("rebuilder serve with a short ping deadline", () => {
   it("keeps the leases of builds that outlast the deadline: each package built and recorded once", async () => {

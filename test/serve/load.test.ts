@@ -4,11 +4,11 @@
  * with the verdict its package deserves (no FAIL caused by the load). The load lasts
  * REBUILDER_LOAD_SECONDS (default 10; 30 for the full-length run).
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { appendFileSync } from "node:fs";
 import { Agent, get as httpGet } from "node:http";
 import { archRepo } from "./arch-repo.js";
-import { bookwormSync, getJson, openDb, startServe, waitFor } from "./serve-process.js";
+import { bookwormSync, getJson, killServers, openDb, startServe, waitFor } from "./serve-process.js";
 
 const LOAD_SECONDS = Number(process.env.REBUILDER_LOAD_SECONDS ?? 10);
 const CLIENTS = 200;
@@ -71,6 +71,8 @@ async function load(url: string, seconds: number): Promise<Tally> {
   agent.destroy();
   return tally;
 }
+
+afterEach(killServers);
 
 describe("rebuilder serve under load", () => {
   it(`answers ${CLIENTS} concurrent clients for ${LOAD_SECONDS}s while syncing and building, with no 5xx and no failed build`, async () => {

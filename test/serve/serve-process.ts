@@ -59,9 +59,12 @@ export function serveEnv(root: string): NodeJS.ProcessEnv {
 
 /** Servers still running when the test process ends (a failed test, a timeout) are killed with it. */
 const running = new Set<ChildProcess>();
-process.on("exit", () => {
+process.on("exit", () => killServers());
+
+/** Kills every server this process started that still runs: for afterEach, so a failed test leaves none behind (Bun's test workers may end without an exit event). */
+export function killServers(): void {
   for (const child of running) child.kill("SIGKILL");
-});
+}
 
 /** Starts `rebuilder serve` on a port the kernel picks (read from its "listening on" line) and resolves once `/api/v1/meta/distributions` answers 200. */
 export async function startServe(opts: ServeOptions): Promise<Served> {
