@@ -37,6 +37,7 @@ dpkg-parsechangelog                            dpkg-dev                dpkg     
 fakeroot                                       fakeroot                fakeroot                 host builds of the debian-archive backend
 mmdebstrap                                     mmdebstrap              mmdebstrap               chroot builds of the debian-archive backend
 unshare                                        util-linux              util-linux               chroot builds of the debian-archive backend
+setpriv                                        util-linux              util-linux               the sync process of serve ends with the server
 dcmd                                           devscripts              aur:devscripts           the debrebuild backend
 script                                         bsdutils                util-linux               progress output on a terminal
 pkill                                          procps                  procps-ng                stopping leftover test processes
