@@ -6,6 +6,7 @@
 # Needs bash only (no node): it runs before `npm install`.
 set -uo pipefail
 
+# The list is one single-quoted string: no apostrophes in it.
 # check                                        Debian package          Arch package             for
 TOOLS='
 gpgv                                           gpgv                    gnupg                    InRelease signature checks
