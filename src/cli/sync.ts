@@ -1,12 +1,11 @@
 /** `rebuilder sync`, `pkgs sync` and `pkgs sync-profile`: index → local store, with progress and a summary. */
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { defaultSyncConfigPath } from "../engine/paths.js";
 import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
-import { machineDefaultProfiles, systemRoot } from "../sync/default-profiles.js";
+import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
 import type { SyncProfile, SyncProgress } from "../sync/types.js";
+import { unverifiedReason } from "../sync/unverified.js";
 import { submitReports } from "./client/remote-commands.js";
 import { CliContext, collect, warn } from "./context.js";
 import { formatBytes, safe, StatusLine } from "./terminal.js";
@@ -42,6 +41,10 @@ export function summaryLine(s: SyncSummary): string {
 }
 
 async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutputOptions): Promise<void> {
+  for (const p of profiles) {
+    const unverified = unverifiedReason(p);
+    if (unverified) warn(unverified);
+  }
   const db = ctx.store();
   const status = new StatusLine();
   let lastPhase = "";
@@ -134,15 +137,8 @@ export function registerSyncCommands(program: Command, pkgs: Command): void {
     .action(async (names: string[], o: { syncConfig?: string } & SyncOutputOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {
-        const file = o.syncConfig ?? defaultSyncConfigPath();
-        let profiles: SyncProfile[];
-        if (o.syncConfig || existsSync(file)) {
-          profiles = loadProfiles(file, names);
-        } else {
-          const detected = machineDefaultProfiles(systemRoot(), file);
-          for (const w of detected.warnings) warn(w);
-          profiles = selectProfiles(detected.profiles, names, "this machine's default profiles");
-        }
+        const { profiles, warnings } = chooseProfiles(o.syncConfig, names);
+        for (const w of warnings) warn(w);
         if (o.printJson) process.stdout.write(`${JSON.stringify(profiles, null, 2)}\n`);
         else await runSync(ctx, profiles, o);
       } finally {
