@@ -1,5 +1,5 @@
 /**
- * The one object every face starts (`build`, `serve`, `tui`, `worker`): the store, the engine
+ * The one object every face with a local store starts (`build`, `serve`, `tui`): the store, the engine
  * configuration, the signing key, the event bus and the local worker slots, opened together and
  * closed together. Faces subscribe to `events` and read the store through the query modules;
  * none of them wires these parts on its own.
