@@ -36,6 +36,7 @@ export function BadView({ height, width, active }: { height: number; width: numb
       height={height}
       empty="no BAD result yet"
       rowKey={(b) => b.artifact_id}
+      rowDeps={[nameWidth]}
       renderRow={(b) => (
         <>
           <Text color="red">{cell(oneLine(`${b.name} ${b.version}`), nameWidth)}</Text> {cell(oneLine(`${b.distribution} ${b.release ?? ""} ${b.architecture}`), 26)}{" "}

@@ -110,6 +110,7 @@ export function PackagesView({ height, width, active }: { height: number; width:
         height={height - 1}
         empty={search ? `no package name contains "${oneLine(search)}"` : "no package in the store yet: sync first"}
         rowKey={(p) => p.id}
+        rowDeps={[nameWidth]}
         renderRow={(p) => (
           <>
             {cell(oneLine(`${p.name} ${p.version}`), nameWidth)} {cell(oneLine(`${p.distribution} ${p.release ?? ""} ${p.architecture}`), 30)}{" "}

@@ -42,6 +42,7 @@ export function QueueView({ height, width, active }: { height: number; width: nu
         height={height - 1}
         empty={filter ? `no queued job matches "${oneLine(filter)}"` : "the queue is empty"}
         rowKey={(j) => j.id}
+        rowDeps={[nameWidth, now]}
         renderRow={(j) => {
           const t = timer(j, now);
           return (
