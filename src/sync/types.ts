@@ -36,10 +36,14 @@ export interface SyncProfile {
   check_valid_until?: boolean;
 }
 
-export interface FetchedFile {
+/** A file named by its URL and SHA256, not necessarily read yet. */
+export interface IndexFileRef {
   url: string;
-  bytes: Uint8Array;
   sha256: string;
+}
+
+export interface FetchedFile extends IndexFileRef {
+  bytes: Uint8Array;
 }
 
 export interface Fetcher {
@@ -64,12 +68,13 @@ export interface SyncContext {
 
 /**
  * A unit of import: the reports that one set of index files produces. Its digest covers the
- * files' bytes and the profile, so an unchanged index is not parsed again.
+ * files' hashes and the profile, so an unchanged index is not parsed again.
  */
 export interface IndexPlan {
   /** Stable scope names, one per report this plan produces ("<release>/<arch>"). */
   scopes: { release: string | null; architecture: string }[];
-  files: FetchedFile[];
+  /** Every file the reports come from; a hash may come from a verified listing (Debian's InRelease). */
+  files: IndexFileRef[];
   build(): Promise<PackageReport[]>;
 }
 

@@ -5,9 +5,11 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignatureError } from "../../src/sync/gpgv.js";
 import { IndexError } from "../../src/sync/report.js";
+import { debianSync } from "../../src/sync/debian/index.js";
 import { buildMirror, fixture, releaseText, xz } from "./debian-test-mirror.js";
 import { debianProfile, MIRROR_URL, runDebianSync, type TestProfile } from "./debian-sync-helpers.js";
 import { testKeys } from "./gpgv-test-key.js";
+import { LocalFetcher } from "./local-fetcher.js";
 
 const { key, stranger } = testKeys();
 
@@ -39,6 +41,23 @@ describe("Debian index authenticity", () => {
     expect(err.message).toBe(
       `${DISTS}/main/binary-amd64/Packages.xz: SHA256 does not match InRelease (expected ${sha256(original)}, got ${sha256(tampered)})`,
     );
+  });
+
+  it("plans from the InRelease's listed hashes alone, and reads and checks an index file only when the plan is built", async () => {
+    const { root, dists } = buildMirror({ key, files: files() });
+    const path = join(dists, "main/binary-amd64/Packages.xz");
+    const original = readFileSync(path);
+    writeFileSync(path, "not what the InRelease lists");
+    const fetcher = new LocalFetcher({ [`${MIRROR_URL}/`]: root });
+    const ctx = { fetcher, warn: () => {}, progress: () => {}, accept: () => true };
+    const [plan] = await debianSync.plan(profile(), ctx);
+    expect(fetcher.requested).toEqual([`${DISTS}/InRelease`]);
+    // The digest is judged from the signed listing, never from the file on the mirror.
+    expect(plan!.files.slice(1)).toEqual([
+      { url: `${DISTS}/main/source/Sources.xz`, sha256: sha256(readFileSync(join(dists, "main/source/Sources.xz"))) },
+      { url: `${DISTS}/main/binary-amd64/Packages.xz`, sha256: sha256(original) },
+    ]);
+    await expect(plan!.build()).rejects.toThrow(`${DISTS}/main/binary-amd64/Packages.xz: size does not match InRelease`);
   });
 
   it("refuses a Sources file whose size differs from the InRelease entry", async () => {

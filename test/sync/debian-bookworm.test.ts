@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { decompressStream } from "../../src/engine/compression.js";
 import { verifyClearsigned } from "../../src/sync/gpgv.js";
+import { sha256Hex } from "../../src/sync/fetch.js";
 import { parseRelease } from "../../src/sync/debian/inrelease.js";
 import type { PackageReport } from "../../src/sync/report.js";
 import { debianProfile, runDebianSync } from "./debian-sync-helpers.js";
@@ -35,7 +36,9 @@ describe("Debian bookworm (real data)", () => {
     const indexFiles = plans[0]!.files.slice(1);
     expect(indexFiles.map((f) => f.url)).toEqual([`${DISTS}/main/source/Sources.xz`, `${DISTS}/main/binary-amd64/Packages.xz`]);
     for (const file of indexFiles) {
-      expect(release.files.get(file.url.slice(DISTS.length + 1))).toEqual({ sha256: file.sha256, size: file.bytes.length });
+      const bytes = readFileSync(file.url);
+      expect(release.files.get(file.url.slice(DISTS.length + 1))).toEqual({ sha256: file.sha256, size: bytes.length });
+      expect(sha256Hex(bytes)).toBe(file.sha256);
     }
 
     const [amd64] = reports;

@@ -22,12 +22,13 @@ export const debianSync: DistroSync = {
       });
       plans.push({
         scopes: profile.architectures.map((architecture) => ({ release: release.name, architecture })),
-        files: index.fetched,
+        files: index.files,
         async build() {
+          const indexes = await index.indexes();
           const sources = new SourceIndex();
-          for (const file of index.sources) await sources.read(file, ctx);
+          for (const file of indexes.sources) await sources.read(file, ctx);
           const reports = new ReportBuilder(release.name, profile.architectures, buildinfoBase);
-          for (const packages of index.packages) await readPackages(packages, index.mirror, sources, reports, ctx);
+          for (const packages of indexes.packages) await readPackages(packages, index.mirror, sources, reports, ctx);
           return reports.reports();
         },
       });

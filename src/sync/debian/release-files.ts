@@ -1,9 +1,10 @@
 /**
  * Downloads one release's index files and proves them authentic: the InRelease signature, then
- * each file's size and SHA256 against the InRelease list (reference A.5 for the paths).
+ * each file's size and SHA256 against the InRelease list (reference A.5 for the paths). With a
+ * verified InRelease the index files are downloaded only when the plan is built.
  */
 import { IndexError } from "../report.js";
-import type { FetchedFile, ReleaseSpec, SyncContext, SyncProfile } from "../types.js";
+import type { FetchedFile, IndexFileRef, ReleaseSpec, SyncContext, SyncProfile } from "../types.js";
 import { checkListed, checkValidUntil, readVerifiedRelease, type ReleaseFile } from "./inrelease.js";
 
 export const DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
@@ -17,13 +18,21 @@ export interface PackagesFile {
   component: string;
 }
 
+export interface ReleaseIndexes {
+  sources: FetchedFile[];
+  packages: PackagesFile[];
+}
+
 export interface ReleaseIndexFiles {
   /** Mirror base of this release, without a trailing slash; artifact URLs start with it. */
   mirror: string;
-  /** Everything downloaded, InRelease first. */
-  fetched: FetchedFile[];
-  sources: FetchedFile[];
-  packages: PackagesFile[];
+  /**
+   * What the plan's digest covers, InRelease first. With a verified InRelease the index files
+   * are its listed SHA256s, so an unchanged release is judged without reading them.
+   */
+  files: IndexFileRef[];
+  /** The index files, downloaded (unless already) and each checked against the InRelease. */
+  indexes(): Promise<ReleaseIndexes>;
 }
 
 export interface ReleaseOptions {
@@ -39,31 +48,32 @@ export async function fetchReleaseIndexes(
 ): Promise<ReleaseIndexFiles> {
   const mirror = (release.source ?? profile.source).replace(/\/+$/, "");
   const dists = `${mirror}/dists/${release.name}`;
-  const fetched: FetchedFile[] = [];
-  let inRelease: ReleaseFile | null = null;
+  let inRelease: { file: FetchedFile; release: ReleaseFile } | null = null;
   if (profile.verify_signature === false) {
     ctx.warn(`${dists}: signature and checksums of the index are NOT verified (verify_signature = false)`);
   } else {
     const file = await ctx.fetcher.fetch(`${dists}/InRelease`);
-    fetched.push(file);
-    inRelease = await readVerifiedRelease(file, profile.keyring ?? DEFAULT_KEYRING);
-    checkValidUntil(inRelease, options.now, options.checkValidUntil, ctx.warn);
-    if (inRelease.codename !== release.name && inRelease.suite !== release.name) {
-      ctx.warn(`${file.url}: is for ${inRelease.codename ?? "?"}/${inRelease.suite ?? "?"}, not ${release.name}`);
+    const verified = await readVerifiedRelease(file, profile.keyring ?? DEFAULT_KEYRING);
+    checkValidUntil(verified, options.now, options.checkValidUntil, ctx.warn);
+    if (verified.codename !== release.name && verified.suite !== release.name) {
+      ctx.warn(`${file.url}: is for ${verified.codename ?? "?"}/${verified.suite ?? "?"}, not ${release.name}`);
     }
+    inRelease = { file, release: verified };
   }
-  const trusted = inRelease;
+  const trusted = inRelease?.release ?? null;
 
-  /** The first variant of `stem` (relative to dists/<R>/) that is listed and exists, verified. */
-  const fetchIndex = async (stem: string): Promise<FetchedFile | { missing: string }> => {
-    const listed = trusted ? VARIANTS.filter((v) => trusted.files.has(stem + v)) : VARIANTS;
-    for (const variant of listed) {
+  /** The variants of `stem` (relative to dists/<R>/) worth asking for, preferred first. */
+  const candidates = (stem: string) => (trusted ? VARIANTS.filter((v) => trusted.files.has(stem + v)) : VARIANTS);
+
+  /** The first candidate of `stem` that exists, verified. */
+  const fetchIndex = async (stem: string): Promise<FetchedFile | null> => {
+    for (const variant of candidates(stem)) {
       const file = await ctx.fetcher.fetchOptional(`${dists}/${stem}${variant}`);
       if (!file) continue;
       if (trusted) checkListed(trusted, stem + variant, file);
       return file;
     }
-    return { missing: trusted && listed.length === 0 ? `not listed in ${trusted.url}` : "not found" };
+    return null;
   };
 
   const sourceStems = [...new Set(profile.components.map((c) => `${c.replace(/\/debian-installer$/, "")}/source/Sources`))];
@@ -74,24 +84,47 @@ export async function fetchReleaseIndexes(
   for (const arch of profile.architectures) {
     if (!architectures.includes(arch)) ctx.warn(`${dists}: serves no ${arch} indexes (Architectures: ${served!.join(" ")}); skipped`);
   }
-  const packageStems = profile.components.flatMap((component) =>
+  let packageStems = profile.components.flatMap((component) =>
     architectures.map((arch) => ({ component, stem: `${component}/binary-${arch}/Packages` })),
   );
-  const [sourceResults, packageResults] = await Promise.all([
-    Promise.all(sourceStems.map(fetchIndex)),
-    Promise.all(packageStems.map(({ stem }) => fetchIndex(stem))),
-  ]);
+  if (trusted) {
+    for (const stem of sourceStems) {
+      if (candidates(stem).length === 0) throw new IndexError(`${dists}/${stem}.xz`, `not listed in ${trusted.url}`);
+    }
+    for (const { stem } of packageStems) {
+      if (candidates(stem).length === 0) ctx.warn(`${dists}/${stem}.xz: not listed in ${trusted.url}; skipped`);
+    }
+    packageStems = packageStems.filter(({ stem }) => candidates(stem).length > 0);
+  }
 
-  const sources = sourceResults.map((result, i) => {
-    if ("missing" in result) throw new IndexError(`${dists}/${sourceStems[i]}.xz`, result.missing);
-    return result;
-  });
-  const packages: PackagesFile[] = [];
-  packageResults.forEach((result, i) => {
-    const { component, stem } = packageStems[i]!;
-    if ("missing" in result) ctx.warn(`${dists}/${stem}.xz: ${result.missing}; skipped`);
-    else packages.push({ file: result, component });
-  });
-  fetched.push(...sources, ...packages.map((p) => p.file));
-  return { mirror, fetched, sources, packages };
+  const fetchAll = async (): Promise<ReleaseIndexes> => {
+    const [sourceResults, packageResults] = await Promise.all([
+      Promise.all(sourceStems.map(fetchIndex)),
+      Promise.all(packageStems.map(({ stem }) => fetchIndex(stem))),
+    ]);
+    const sources = sourceResults.map((result, i) => {
+      if (!result) throw new IndexError(`${dists}/${sourceStems[i]}.xz`, "not found");
+      return result;
+    });
+    const packages: PackagesFile[] = [];
+    packageResults.forEach((result, i) => {
+      const { component, stem } = packageStems[i]!;
+      if (!result) ctx.warn(`${dists}/${stem}.xz: not found; skipped`);
+      else packages.push({ file: result, component });
+    });
+    return { sources, packages };
+  };
+
+  if (!inRelease) {
+    // Nothing vouches for the files: the digest needs their own hashes, so they are read now.
+    const indexes = await fetchAll();
+    return { mirror, files: [...indexes.sources, ...indexes.packages.map((p) => p.file)], indexes: async () => indexes };
+  }
+  // The preferred listed variant stands for the file: any other listed variant has the same content.
+  const listedRef = (stem: string): IndexFileRef => {
+    const path = stem + candidates(stem)[0]!;
+    return { url: `${dists}/${path}`, sha256: inRelease.release.files.get(path)!.sha256 };
+  };
+  const files = [inRelease.file, ...sourceStems.map(listedRef), ...packageStems.map(({ stem }) => listedRef(stem))];
+  return { mirror, files, indexes: fetchAll };
 }
