@@ -2,7 +2,10 @@
  * Runs one external program for the engine: never through a shell, in its own process group,
  * with a timeout that takes the whole group down (SIGTERM, then SIGKILL after a grace period),
  * and stdout/stderr captured into one interleaved, size-capped log (rebuilderd's proc.rs rules).
+ * execa is imported statically: the spawn must happen synchronously inside runProcess, since
+ * withBuildUmask (debian-archive-umask.ts) sets the umask only for that moment.
  */
+import { execa } from "execa";
 
 export interface RunOptions {
   command: string;
@@ -37,8 +40,6 @@ export interface RunResult {
 export class SpawnError extends Error {}
 
 export async function runProcess(opts: RunOptions): Promise<RunResult> {
-  // Loaded at the first run: commands that never start a build (sync, status, …) start faster without it.
-  const { execa } = await import("execa");
   const started = performance.now();
   const child = execa(opts.command, opts.args, {
     cwd: opts.cwd,
