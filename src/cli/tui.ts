@@ -46,9 +46,21 @@ function syncSettings(dataDir: string, syncConfig: string | undefined, warn: (m:
 }
 
 /** Ink, React and the views load only when the UI starts: every other command starts without them. */
+/**
+ * Ink decides once, when it loads, whether it runs under CI (`CI` or `CONTINUOUS_INTEGRATION` set)
+ * and then draws only the last frame at exit. The TUI is interactive whatever the environment
+ * says, so those variables are hidden while Ink loads and restored afterwards (builds still see them).
+ */
 async function loadUi() {
-  const [{ render }, { createElement }, { App }] = await Promise.all([import("ink"), import("react"), import("../tui/App.js")]);
-  return { render, createElement, App };
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    const [{ render }, { createElement }, { App }] = await Promise.all([import("ink"), import("react"), import("../tui/App.js")]);
+    return { render, createElement, App };
+  } finally {
+    for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
+  }
 }
 
 /** The UI attached to a server: nothing runs here, so `q` leaves at once. */
