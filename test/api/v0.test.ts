@@ -154,7 +154,9 @@ describe("/api/v0", () => {
     expect([log.status, log.text, log.headers["content-type"]]).toEqual([200, "log of good\n", "text/plain; charset=utf-8"]);
     const zstdLog = await call(server, "GET", `/api/v0/builds/${good.build_id}/log`, { headers: { "accept-encoding": "zstd" } });
     expect(zstdLog.headers["content-encoding"]).toBe("zstd");
-    expect(Buffer.from(zstdDecompress(zstdLog.body)).toString()).toBe("log of good\n");
+    // undici under Node hands over the zstd bytes; Bun's fetch, behind its undici, decodes them itself.
+    const zstdMagic = zstdLog.body[0] === 0x28 && zstdLog.body[1] === 0xb5;
+    expect(Buffer.from(zstdMagic ? zstdDecompress(zstdLog.body) : zstdLog.body).toString()).toBe("log of good\n");
     expect((await call(server, "GET", `/api/v0/builds/${bad.build_id}/diffoscope`)).text).toBe("--- a\n+++ b\n");
     const attestation = await call(server, "GET", `/api/v0/builds/${good.build_id}/attestation`);
     expect(attestation.headers["content-type"]).toBe("application/json; charset=utf-8");

@@ -64,7 +64,7 @@ describe("rebuilder serve", () => {
     const cookie = readFileSync(cookiePath, "utf8").trim();
     const push = await request(`${url}/api/v1/queue`, { method: "POST", headers: { "x-auth-cookie": cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "good" }) });
     expect(push.statusCode).toBe(204);
-    await push.body.dump();
+    await push.body.text();
 
     serve.child.kill("SIGTERM");
     expect(await serve.exited).toBe(0);
