@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cli, fixture, rebuilder } from "../cli/fixture.js";
 import { TmuxSession } from "./tmux.js";
 
-const command = process.env.REBUILDER_TUI_BIN ? [process.env.REBUILDER_TUI_BIN] : [process.execPath, cli];
+// Under Bun the sources run through their Bun entry, as `bun bin/rebuilder.ts` would.
+const bunEntry = join(import.meta.dirname, "../../bin/rebuilder.ts");
+const command = process.env.REBUILDER_TUI_BIN ? [process.env.REBUILDER_TUI_BIN] : process.versions.bun ? [process.execPath, bunEntry] : [process.execPath, cli];
 let session: TmuxSession | undefined;
 afterEach(() => session?.kill());
 
