@@ -13,11 +13,11 @@ import { decompressStream } from "../src/engine/compression.js";
 import { defaultEngineConfig } from "../src/engine/config.js";
 import { openStore } from "../src/engine/store/index.js";
 import { syncProfile } from "../src/sync/run.js";
-import type { SyncProfile } from "../src/sync/types.js";
+import { BOOKWORM_MIRROR, BOOKWORM_PROFILE } from "./bookworm.js";
 import { ensureBinary } from "./dist-binary.js";
 
 const root = resolve(import.meta.dirname, "..");
-const mirror = join(root, "test/data/debian-mirror");
+const mirror = BOOKWORM_MIRROR;
 const binary = join(root, "dist/rebuilder");
 const files = ["main/source/Sources.xz", "main/binary-amd64/Packages.xz", "main/binary-all/Packages.xz"].map((f) =>
   join(mirror, "dists/bookworm", f),
@@ -100,29 +100,14 @@ async function binaryFigures(): Promise<[string, string | number][]> {
   }
 }
 
-const profile: SyncProfile = {
-  name: "bookworm-main",
-  distro: "debian",
-  sync_method: "debian",
-  components: ["main"],
-  releases: [{ name: "bookworm" }],
-  architectures: ["amd64", "all"],
-  source: mirror,
-  include: [],
-  maintainers: [],
-  pkgs: [],
-  excludes: [],
-  // The slice's InRelease is verified like any other; an expired Valid-Until is not enforced by default.
-  verify_signature: true,
-};
 
 const dataDir = mkdtempSync(join(tmpdir(), "rebuilder-bench-sync-"));
 try {
   const floor = await floorSeconds();
   const db = openStore(dataDir);
   const opts = { dataDir, policy: defaultEngineConfig().schedule };
-  const first = await syncProfile(db, profile, opts);
-  const again = await syncProfile(db, profile, opts);
+  const first = await syncProfile(db, BOOKWORM_PROFILE, opts);
+  const again = await syncProfile(db, BOOKWORM_PROFILE, opts);
   db.close();
   if (again.unchanged === 0) throw new Error("re-sync parsed the unchanged index again");
   const lines: [string, string | number][] = [
