@@ -7,23 +7,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "smol-toml";
-import { findAuthCookie } from "../../engine/api/cookie.js";
+import { cookieInToml, findAuthCookie } from "../../engine/api/cookie.js";
 import { xdgConfigHome } from "../../engine/paths.js";
 
 function endpointCookieIn(file: string, endpoint: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    const cookie = (parse(text) as { endpoints?: Record<string, { cookie?: unknown }> }).endpoints?.[endpoint]?.cookie;
-    return typeof cookie === "string" && cookie !== "" ? cookie : undefined;
-  } catch (err) {
-    throw new Error(`${file}: invalid TOML while looking for [endpoints."${endpoint}"] cookie: ${(err as Error).message.split("\n")[0]}`);
-  }
+  const pick = (doc: Record<string, unknown>) => (doc as { endpoints?: Record<string, { cookie?: unknown }> }).endpoints?.[endpoint]?.cookie;
+  return cookieInToml(file, `[endpoints."${endpoint}"] cookie`, pick) ?? undefined;
 }
 
 function isLoopback(endpoint: string): boolean {

@@ -24,19 +24,28 @@ function readTrimmed(file: string): string | null {
   }
 }
 
-function cookieFromConf(file: string): string | null {
+/**
+ * A cookie string from a TOML file (rebuilderd.conf's `[auth] cookie`, or rebuildctl's
+ * `[endpoints."URL"] cookie`); null when the file or the key is missing. `where` names the key.
+ */
+export function cookieInToml(file: string, where: string, pick: (doc: Record<string, unknown>) => unknown): string | null {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
     return null;
   }
+  let cookie: unknown;
   try {
-    const cookie = (parse(text) as { auth?: { cookie?: unknown } }).auth?.cookie;
-    return typeof cookie === "string" && cookie !== "" ? cookie : null;
+    cookie = pick(parse(text));
   } catch (err) {
-    throw new Error(`${file}: invalid TOML while looking for [auth] cookie: ${(err as Error).message.split("\n")[0]}`);
+    throw new Error(`${file}: invalid TOML while looking for ${where}: ${(err as Error).message.split("\n")[0]}`);
   }
+  return typeof cookie === "string" && cookie !== "" ? cookie : null;
+}
+
+function cookieFromConf(file: string): string | null {
+  return cookieInToml(file, "[auth] cookie", (doc) => (doc as { auth?: { cookie?: unknown } }).auth?.cookie);
 }
 
 /** Where the server writes its cookie (and where a client without the env var finds it last). */
