@@ -2,19 +2,21 @@
  * The TUI attached to a real `rebuilder serve` on loopback (`--remote`): the same views read
  * through its API and event stream, and actions go through the admin cookie.
  */
+import { rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RebuilderdClient } from "../../src/cli/client/rebuilderd-client.js";
 import type { EngineEvent } from "../../src/engine/events.js";
 import { RemoteSource } from "../../src/tui/data/remote-source.js";
-import { archRepo } from "../serve/arch-repo.js";
+import { archRepo, type ArchRepo } from "../serve/arch-repo.js";
 import { getJson, startServe, waitFor, type Served } from "../serve/serve-process.js";
 import { renderApp } from "./render-app.js";
 
+let repo: ArchRepo;
 let served: Served;
 let source: RemoteSource;
 
 beforeAll(async () => {
-  const repo = archRepo(["good", "bad-one"]);
+  repo = archRepo(["good", "bad-one"]);
   served = await startServe({ dataDir: repo.dataDir, config: repo.config });
   await waitFor("both packages built", async () => {
     const d = await getJson<{ rebuilds: { good: number; bad: number } }>(`${served.url}/api/v1/dashboard`);
@@ -54,10 +56,13 @@ describe("tui --remote", () => {
     const started = new Promise<EngineEvent>((resolve) => {
       const off = source.subscribe((e) => e.type === "job.started" && e.name === "bad-one" && (off(), resolve(e)));
     });
+    // Held, so the job is still queued when read below (a finished BAD is requeued at priority 2).
+    writeFileSync(repo.hold, "");
     await press("r");
     await see("requeued bad-one 1.0-1");
     expect(await started).toMatchObject({ type: "job.started", name: "bad-one", queueId: expect.any(Number), backend: "archlinux" });
     const queue = await getJson<{ records: { name: string; priority: number }[] }>(`${served.url}/api/v1/queue`);
+    rmSync(repo.hold);
     expect(queue.records.map((j) => [j.name, j.priority])).toContainEqual(["bad-one", 0]);
     await press("3");
     await see("slot-1");
