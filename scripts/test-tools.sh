@@ -40,6 +40,7 @@ mmdebstrap                                     mmdebstrap              mmdebstra
 unshare                                        util-linux              util-linux               chroot builds of the debian-archive backend
 setpriv                                        util-linux              util-linux               the sync process of serve ends with the server
 dcmd                                           devscripts              aur:devscripts           the debrebuild backend
+perl:String::ShellQuote                        libstring-shellquote-perl  perl-string-shellquote  the debrebuild backend
 script                                         bsdutils                util-linux               progress output on a terminal
 pkill                                          procps                  procps-ng                stopping leftover test processes
 tmux                                           tmux                    tmux                     the TUI driven on a real terminal
@@ -54,6 +55,7 @@ present() {
   case "$1" in
     file:*) [ -e "${1#file:}" ] ;;
     python3:*) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import ${1#python3:}" >/dev/null 2>&1 ;;
+    perl:*) perl -M"${1#perl:}" -e 1 >/dev/null 2>&1 ;;
     install:*) command -v "${1#install:}" >/dev/null 2>&1 ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac

@@ -34,7 +34,7 @@ const DEFAULT_SUITES = [
 const DEFAULT_COMPONENTS = ["main", "non-free-firmware"];
 /** Holds the archive, security and release keys of every supported Debian release. */
 const DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
-const NO_MIRROR = "debrebuild needs `mirror`, the Debian mirror to download sources from";
+const NO_MIRROR = "debrebuild needs `mirror` (the Debian mirror to download sources from) in its [backend] table";
 const MAX_BUILDINFO_BYTES = 16 * 1024 * 1024;
 /** Tools the sbuild+unshare builder needs besides debrebuild itself. */
 const BUILD_TOOLS = ["apt-get", "dcmd", "nice", "sbuild", "mmdebstrap", "newuidmap"];

@@ -2,6 +2,7 @@
  * Chooses and builds the backend for a distribution from its `[backend."<distro>"]` table.
  * A table with a `path` and no `kind` is a rebuilderd backend script (kind "command"), so
  * rebuilderd-worker.conf files work unchanged; without either, the distribution's own tool is used.
+ * A distribution without any table builds with the first of its built-in backends that can run here.
  */
 import { ArchlinuxReproBackend } from "./archlinux-repro.js";
 import type { Backend, BackendSettings } from "./backend.js";
@@ -21,11 +22,24 @@ const FACTORIES = new Map<string, (settings: BackendSettings) => Backend>([
 
 export const BACKEND_KINDS: readonly string[] = [...FACTORIES.keys()];
 
-const DEFAULT_KINDS = new Map([
-  ["archlinux", "archlinux-repro"],
-  ["debian", "debrebuild"],
-  ["tails", "tails"],
+/**
+ * Each distribution's built-in backends, in order of preference. debrebuild reproduces the
+ * original build environment but needs a configured mirror and a snapshot service;
+ * debian-archive needs only the index's own mirror, so a machine without either still builds.
+ */
+const BUILT_IN_KINDS = new Map([
+  ["archlinux", ["archlinux-repro"]],
+  ["debian", ["debrebuild", "debian-archive"]],
+  ["tails", ["tails"]],
 ]);
+
+/** Distributions that have a built-in backend even without a `[backend."<distro>"]` table. */
+export const BUILT_IN_DISTROS: readonly string[] = [...BUILT_IN_KINDS.keys()];
+
+/** The settings of each built-in backend of `distro` (none for others), in order of preference. */
+export function builtInSettings(distro: string): BackendSettings[] {
+  return (BUILT_IN_KINDS.get(distro) ?? []).map((kind) => ({ kind }));
+}
 
 /** The kind a `[backend."<distro>"]` table selects. */
 export function backendKind(distro: string, settings: BackendSettings): string {
@@ -38,7 +52,7 @@ export function backendKind(distro: string, settings: BackendSettings): string {
     return settings.kind;
   }
   if (settings.path !== undefined) return "command";
-  const kind = DEFAULT_KINDS.get(distro);
+  const kind = BUILT_IN_KINDS.get(distro)?.[0];
   if (kind === undefined) {
     throw new BackendConfigError(
       `[backend.${JSON.stringify(distro)}]: no built-in backend for this distribution; set \`path\` to a rebuilderd backend script or \`kind\` to one of ${BACKEND_KINDS.join(", ")}`,

@@ -72,7 +72,8 @@ export function archRepo(names: string[], { buildSeconds = 0, slots = 2, extraCo
   const config = join(root, "rebuilder.conf");
   writeFileSync(
     config,
-    `[backend."archlinux"]\npath = "${script}"\n\n[slots]\ncount = ${slots}\n\n[diffoscope]\nenabled = false\n\n[build]\nsilent = true\n\n${extraConfig}`,
+    // Debian's backend without the mirror it needs: the bookworm jobs some tests sync wait instead of building.
+    `[backend."archlinux"]\npath = "${script}"\n\n[backend."debian"]\nkind = "debrebuild"\n\n[slots]\ncount = ${slots}\n\n[diffoscope]\nenabled = false\n\n[build]\nsilent = true\n\n${extraConfig}`,
   );
   const r = { root, dataDir: join(root, "data"), config, hold, pids: () => (existsSync(pidFile) ? readFileSync(pidFile, "utf8").split("\n").filter(Boolean).map(Number) : []) };
   rebuilder(r, "pkgs", "sync", "archlinux", join(root, "mirror", "$repo"), "--component", "core", "--architecture", "x86_64");

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zstdCompress } from "../../src/engine/compression.js";
-import { defaultEngineConfig } from "../../src/engine/config.js";
+import { defaultEngineConfig, type EngineConfig } from "../../src/engine/config.js";
 import { Engine } from "../../src/engine/engine.js";
 import { claimJob, recordRebuild } from "../../src/engine/scheduler/index.js";
 import { LocalSource } from "../../src/tui/data/local-source.js";
@@ -46,9 +46,11 @@ export const DIFFOSCOPE = [
   "│ +needle in the new build",
 ].join("\n");
 
-export async function tuiEngine() {
+/** `backends` replaces the config's backend tables (none: the built-in defaults, whatever this machine can run). */
+export async function tuiEngine(backends?: EngineConfig["backends"]) {
   const dataDir = mkdtempSync(join(tmpdir(), "rebuilder-tui-"));
   const config = defaultEngineConfig();
+  if (backends) config.backends = backends;
   config.slots.count = 2;
   config.build.silent = true;
   const engine = await Engine.open({ dataDir, config, echoOutput: false });

@@ -186,6 +186,9 @@ describe("tui dashboard on a machine that cannot build yet", () => {
     mkdirSync(join(root, "var/lib/dpkg/updates"), { recursive: true });
     const stanza = (name: string) => `Package: ${name}\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\nVersion: 1.0-1\nMaintainer: J <j@example.org>\nDescription: test\n`;
     writeFileSync(join(root, "var/lib/dpkg/status"), `${stanza("good-pkg")}\n${stanza("nobody-knows-me")}`);
+    // Debian's backend configured without the mirror it needs: whatever this machine has, nothing can build.
+    await t.dispose();
+    t = await tuiEngine({ debian: { kind: "debrebuild" } });
     const source = new LocalSource(t.engine, {
       diagnose: () => runDoctor({ dataDir: t.engine.dataDir, config: t.engine.config, configPath: null, profiles: { error: "none configured" } }),
       installed: () => installedPackages(root),
@@ -194,7 +197,7 @@ describe("tui dashboard on a machine that cannot build yet", () => {
     const { ui, see } = renderApp(source);
     await see("No backend can build on this machine", 60_000);
     await see("FAIL nothing is synced: cannot detect a default sync profile", 60_000);
-    await see(/warn +debian \(built-in default\): the debrebuild backend cannot run: debrebuild needs `mirror`/, 60_000);
+    await see(/FAIL +debian: the debrebuild backend cannot run: debrebuild needs `mirror`/, 60_000);
     expect(ui.lastFrame()).toContain("This machine (dpkg): 1 of 1 installed packages the store knows are verified (100.0%); 1 unknown");
     ui.unmount();
   }, 90_000);

@@ -18,7 +18,8 @@ import { loadOrCreateSigningKey } from "../evidence/index.js";
 import { openUrl } from "../http.js";
 import { openStore } from "../store/index.js";
 import { DEFAULT_BACKEND_DISTROS, resolveCapabilities, type CreateBackend } from "../workers/index.js";
-import { createBackend as registryCreateBackend } from "../../backends/registry.js";
+import type { Backend } from "../../backends/backend.js";
+import { builtInSettings, createBackend as registryCreateBackend } from "../../backends/registry.js";
 import { describeUnbuildable, unbuildableJobs } from "./unbuildable.js";
 
 export type CheckLevel = "ok" | "warn" | "FAIL";
@@ -67,29 +68,42 @@ async function backendChecks(opts: DoctorOptions, timeout: number): Promise<Chec
     const configured = Object.hasOwn(opts.config.backends, distro);
     // A built-in default nobody asked for only warns; the queue check fails if jobs need it.
     const bad: CheckLevel = configured ? "FAIL" : "warn";
-    const label = `${distro}${configured ? "" : " (built-in default)"}`;
-    let backend;
-    try {
-      backend = create(distro, configured ? opts.config.backends[distro]! : {});
-    } catch (err) {
-      checks.push({ group: "backends", level: bad, message: `${label}: ${(err as Error).message}` });
-      continue;
-    }
-    for (const tool of backend.requiredTools()) {
-      const path = findExecutable(tool);
-      if (path === null) {
-        const packages = toolPackages(tool);
-        const how = packages ? `; Debian package ${packages.debian ?? "(none)"}, Arch package ${packages.arch ?? "(none, AUR)"}; install with ${installHint([tool])}` : "";
-        checks.push({ group: "backends", level: bad, message: `${label}: ${tool} not found${how}` });
-      } else {
-        const version = toolPackages(tool) ? await toolVersion(path, timeout) : null;
-        checks.push({ group: "backends", level: "ok", message: `${label}: ${tool} is ${path}${version ? ` (${version})` : ""}` });
+    const candidates = configured ? [opts.config.backends[distro]!] : builtInSettings(distro);
+    for (const settings of candidates) {
+      const label = configured ? distro : `${distro} (built-in default${candidates.length > 1 ? ` ${String(settings.kind)}` : ""})`;
+      const runs = await backendCheck(label, bad, timeout, () => create(distro, settings), checks);
+      if (runs && candidates.length > 1) {
+        checks.push({ group: "backends", level: "ok", message: `${distro} (built-in default): builds with the ${String(settings.kind)} backend` });
       }
+      if (runs) break;
     }
-    const reason = await backend.unavailableReason();
-    checks.push({ group: "backends", level: reason ? bad : "ok", message: `${label}: the ${backend.kind} backend ${reason ? `cannot run: ${reason}` : "can run"}` });
   }
   return checks;
+}
+
+/** Checks one backend's tools and whether it can run, into `checks`; true when it can. */
+async function backendCheck(label: string, bad: CheckLevel, timeout: number, create: () => Backend, checks: Check[]): Promise<boolean> {
+  let backend;
+  try {
+    backend = create();
+  } catch (err) {
+    checks.push({ group: "backends", level: bad, message: `${label}: ${(err as Error).message}` });
+    return false;
+  }
+  for (const tool of backend.requiredTools()) {
+    const path = findExecutable(tool);
+    if (path === null) {
+      const packages = toolPackages(tool);
+      const how = packages ? `; Debian package ${packages.debian ?? "(none)"}, Arch package ${packages.arch ?? "(none, AUR)"}; install with ${installHint([tool])}` : "";
+      checks.push({ group: "backends", level: bad, message: `${label}: ${tool} not found${how}` });
+    } else {
+      const version = toolPackages(tool) ? await toolVersion(path, timeout) : null;
+      checks.push({ group: "backends", level: "ok", message: `${label}: ${tool} is ${path}${version ? ` (${version})` : ""}` });
+    }
+  }
+  const reason = await backend.unavailableReason();
+  checks.push({ group: "backends", level: reason ? bad : "ok", message: `${label}: the ${backend.kind} backend ${reason ? `cannot run: ${reason}` : "can run"}` });
+  return reason === null;
 }
 
 /** The first line of `<tool> --version`; only for known packaged tools, never a backend script. */

@@ -1,18 +1,18 @@
 /**
  * What the local slots can build: the backends that can run on this machine (configured ones
- * plus the built-in defaults for archlinux, debian and tails) and the architectures to accept.
+ * plus the built-in defaults for archlinux, debian and tails, the first of each distribution's
+ * that can run) and the architectures to accept.
  * A slot claims only jobs for these, so it never takes a job it would have to fail.
  */
 import { arch, endianness } from "node:os";
 import type { Backend, BackendSettings } from "../../backends/backend.js";
-import { createBackend as registryCreateBackend } from "../../backends/registry.js";
+import { builtInSettings, BUILT_IN_DISTROS, createBackend as registryCreateBackend } from "../../backends/registry.js";
 import type { EngineConfig } from "../config.js";
 import { assertSafeSegment } from "./download.js";
 
 export type CreateBackend = (distro: string, settings: BackendSettings) => Backend;
 
-/** Distributions that have a built-in backend even without a `[backend."<distro>"]` table. */
-export const DEFAULT_BACKEND_DISTROS = ["archlinux", "debian", "tails"];
+export const DEFAULT_BACKEND_DISTROS = BUILT_IN_DISTROS;
 
 export interface Capabilities {
   /** Runnable backends by the name jobs carry in build_inputs.backend. */
@@ -42,16 +42,28 @@ export async function resolveCapabilities(
   const unavailable = new Map<string, string>();
   const distros = new Set([...DEFAULT_BACKEND_DISTROS, ...Object.keys(config.backends)]);
   for (const distro of distros) {
-    try {
-      // The name becomes the backend's cache directory under the data dir.
-      assertSafeSegment(distro, "a backend");
-      const backend = create(distro, Object.hasOwn(config.backends, distro) ? config.backends[distro]! : {});
-      const reason = await backend.unavailableReason();
-      if (reason === null) backends.set(distro, backend);
-      else unavailable.set(distro, reason);
-    } catch (err) {
-      unavailable.set(distro, (err as Error).message);
-    }
+    const candidates = Object.hasOwn(config.backends, distro) ? [config.backends[distro]!] : builtInSettings(distro);
+    const found = await firstRunnable(distro, candidates, create);
+    if ("backend" in found) backends.set(distro, found.backend);
+    else unavailable.set(distro, found.reason);
   }
   return { backends, unavailable, architectures: config.supported_architectures ?? defaultArchitectures() };
+}
+
+/** The first backend of `candidates` that can run here, or why none can (each kind's reason when there are several). */
+async function firstRunnable(distro: string, candidates: BackendSettings[], create: CreateBackend): Promise<{ backend: Backend } | { reason: string }> {
+  const reasons: string[] = [];
+  try {
+    // The name becomes the backend's cache directory under the data dir.
+    assertSafeSegment(distro, "a backend");
+    for (const settings of candidates) {
+      const backend = create(distro, settings);
+      const reason = await backend.unavailableReason();
+      if (reason === null) return { backend };
+      reasons.push(candidates.length > 1 ? `${backend.kind}: ${reason}` : reason);
+    }
+  } catch (err) {
+    reasons.push((err as Error).message);
+  }
+  return { reason: reasons.join("; ") };
 }
