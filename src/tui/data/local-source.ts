@@ -34,13 +34,13 @@ export interface MachineFacts {
   syncProblem?: string;
 }
 
-/** The installed share is worked out again at most this often (it checks every installed package). */
+/** The installed share is worked out again after each sync, else at most this often (it checks every installed package). */
 const INSTALLED_EVERY_MS = 30_000;
 
 export class LocalSource implements TuiSource {
   readonly label: string;
   private problems?: Promise<Dashboard["problems"]>;
-  private installedShare?: { at: number; share: Promise<Dashboard["installed"]> };
+  private installedShare?: { at: number; synced: string; share: Promise<Dashboard["installed"]> };
 
   constructor(
     private readonly engine: Engine,
@@ -59,29 +59,33 @@ export class LocalSource implements TuiSource {
     return this.problems;
   }
 
-  private installed(): Promise<Dashboard["installed"]> {
+  /** `synced`: when the last sync finished; a share worked out before it is stale at once. */
+  private installed(synced: string): Promise<Dashboard["installed"]> {
     const read = this.facts.installed;
     if (!read) return Promise.resolve(null);
-    if (!this.installedShare || Date.now() - this.installedShare.at > INSTALLED_EVERY_MS) {
+    let cached = this.installedShare;
+    if (!cached || cached.synced !== synced || Date.now() - cached.at > INSTALLED_EVERY_MS) {
       const share = (async () => {
         const machine = await read();
         const { share: s } = await checkInstalled(this.engine.db, machine.packages, [], { threshold: 1, trustUnsigned: false, offline: true });
         return { manager: machine.manager, installed: s.installed, known: s.known, verified: s.verified };
       })().catch(() => null);
-      this.installedShare = { at: Date.now(), share };
+      cached = this.installedShare = { at: Date.now(), synced, share };
     }
-    return this.installedShare.share;
+    return cached.share;
   }
 
   async dashboard(): Promise<Dashboard> {
     const { db, slots } = this.engine;
-    const [problems, installed] = await Promise.all([this.doctorProblems(slots.capabilities.backends.size === 0), this.installed()]);
+    const profiles = listSyncSchedule(db);
+    const synced = profiles.reduce((last, p) => (p.last_finished && p.last_finished > last ? p.last_finished : last), "");
+    const [problems, installed] = await Promise.all([this.doctorProblems(slots.capabilities.backends.size === 0), this.installed(synced)]);
     return {
       problems: this.facts.syncProblem ? [{ level: "FAIL", message: this.facts.syncProblem }, ...problems] : problems,
       installed,
       releases: verdictCountsByRelease(db),
       queue: queueCounts(db, nowDb()),
-      profiles: listSyncSchedule(db),
+      profiles,
       backends: {
         available: [...slots.capabilities.backends.keys()],
         unavailable: [...slots.capabilities.unavailable].map(([name, reason]) => ({ name, reason })),
