@@ -1,24 +1,32 @@
 /**
  * bench:api — `dist/rebuilder serve` holding the full bookworm slice (synced from test/data by
- * `dist/rebuilder pkgs sync` into a fresh data directory), measured from a separate load process
- * (undici, loopback):
+ * `dist/rebuilder pkgs sync` into a fresh data directory), measured on loopback:
  * - `listing_s`: every binary package, paged as rebuildctl pages it (`limit=1000`, `after=<last id>`
  *   until an empty page), on one keep-alive connection (best of three passes after a warm-up);
  * - `lookups_per_s`, `p99_ms`: `GET /api/v1/packages/binary/{id}` for random ids at 64 connections;
- * - `hello_per_s`, `ratio`: the same load against a hello-world Bun.serve in the same run (the floor;
- *   ratio = lookups ÷ hello);
+ * - `hello_per_s`, `ratio`: the same load against a hello-world Bun.serve (bench/api-hello.ts) in the
+ *   same run (the floor; ratio = lookups ÷ hello);
  * - `p99_during_sync_ms`: the lookup load again while `dist/rebuilder pkgs sync --force` re-parses and
  *   re-imports the slice into the server's store;
  * - `p99_during_served_sync_ms`: the lookup load against a server restarted with a `[sync]` section,
  *   while that server's own periodic sync parses and imports the slice (what a home server does).
+ *
+ * The load generator is wrk (Debian and Arch package `wrk`), a native one: a Node client on a
+ * 2-core machine saturates a core itself and measures its own limits, not the server's. Each load
+ * phase is, with the Lua script this file writes (random ids; a `done` hook prints the counts and
+ * percentiles as JSON):
+ *
+ *   wrk -t1 -c64 -d10s --timeout 60s -s lookups.lua http://127.0.0.1:PORT
+ *
+ * and a phase that lasts as long as a sync runs with `-d600s`, ended by SIGINT (wrk then reports
+ * what it measured). BENCH_API_SECONDS sets the length of the timed phases (default 10).
  * Builds dist/rebuilder first when it is missing or older than the sources. Prints `name: value` lines.
- * `bench/api.ts load URL PATHS…` is the load process itself.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client, Pool } from "undici";
+import { Client } from "undici";
 
 const root = resolve(import.meta.dirname, "..");
 const binary = join(root, "dist/rebuilder");
@@ -27,7 +35,7 @@ const mirror = join(root, "test/data/debian-mirror");
 const PHASE_SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const CONNECTIONS = 64;
 
-// ---- the load process -------------------------------------------------------------------------
+// ---- the load generator -----------------------------------------------------------------------
 
 interface LoadResult {
   requests: number;
@@ -35,43 +43,56 @@ interface LoadResult {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
-  non200: number;
+  non2xx: number;
   errors: number;
 }
 
-/** Requests `paths` (cycled from a random start) on CONNECTIONS connections until stdin closes or `seconds` pass. */
-async function runLoad(url: string, seconds: number, paths: string[]): Promise<LoadResult> {
-  const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
-  let stop = false;
-  process.stdin.on("end", () => (stop = true)).resume();
-  const timer = setTimeout(() => (stop = true), seconds * 1000);
-  const latencies: number[] = [];
-  let non200 = 0;
-  let errors = 0;
-  let next = Math.floor(Math.random() * paths.length);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (!stop) {
-        const path = paths[next++ % paths.length]!;
-        const t = performance.now();
-        try {
-          const r = await pool.request({ path, method: "GET" });
-          await r.body.dump();
-          if (r.statusCode !== 200) non200++;
-          latencies.push(performance.now() - t);
-        } catch {
-          errors++;
-        }
-      }
+/** Refuses to start without wrk, saying how to get it. */
+function requireWrk(): void {
+  const r = spawnSync("wrk", ["-v"], { encoding: "utf8" });
+  if (!r.error && /^wrk /.test(r.stdout + r.stderr)) return;
+  console.error(
+    "bench:api needs wrk, the HTTP load generator, on the PATH (not found).\n" +
+      "  Debian/Ubuntu, as root:  apt-get install wrk\n" +
+      "  Arch Linux, as root:     pacman -S wrk",
+  );
+  process.exit(2);
+}
+
+/**
+ * wrk's script: GETs `prefix` + a random id in 1..ids. The `done` hook
+ * prints one JSON line; wrk's latencies are in microseconds.
+ */
+function wrkScript(prefix: string, ids: number): string {
+  return `local prefix, ids = ${JSON.stringify(prefix)}, ${ids}
+function init(args)
+  math.randomseed(os.time())
+end
+function request()
+  return wrk.format("GET", prefix .. math.random(ids))
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"seconds":%f,"p50_ms":%f,"p99_ms":%f,"max_ms":%f,"non2xx":%d,"errors":%d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3, latency.max / 1e3,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+`;
+}
+
+/** One wrk run of `script` against `url` for `seconds`; `until` (if given) ends it early with SIGINT. */
+function load(url: string, script: string, seconds: number, until?: Promise<unknown>): Promise<LoadResult> {
+  const child = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "60s", "-s", script, url], { stdio: ["ignore", "pipe", "inherit"] });
+  void until?.then(() => child.kill("SIGINT"));
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  return new Promise((resolvePromise, reject) =>
+    child.on("exit", (code, signal) => {
+      const json = out.split("\n").find((l) => l.startsWith("{"));
+      if (code === 0 && json) resolvePromise(JSON.parse(json) as LoadResult);
+      else reject(new Error(`wrk exited ${code ?? signal}: ${out}`));
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  clearTimeout(timer);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { requests: latencies.length, seconds: elapsed, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: latencies.at(-1) ?? NaN, non200, errors };
 }
 
 // ---- the benchmark ----------------------------------------------------------------------------
@@ -113,18 +134,6 @@ function startServer(command: string, args: string[], env: NodeJS.ProcessEnv): P
   });
 }
 
-/** Runs this file as the load process for the lookups in `paths`; `until` (if given) ends it early. */
-function load(url: string, paths: string[], seconds: number, until?: Promise<unknown>): Promise<LoadResult> {
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, "load", url, String(seconds)], { stdio: ["pipe", "pipe", "inherit"] });
-  child.stdin!.write(`${JSON.stringify(paths)}\n`);
-  void until?.then(() => child.stdin!.end());
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  return new Promise((resolvePromise, reject) =>
-    child.on("exit", (code) => (code === 0 ? resolvePromise(JSON.parse(out) as LoadResult) : reject(new Error(`load process exited ${code}`)))),
-  );
-}
-
 async function listing(url: string): Promise<{ seconds: number; pages: number; records: number }> {
   const client = new Client(url);
   const started = performance.now();
@@ -144,6 +153,7 @@ async function listing(url: string): Promise<{ seconds: number; pages: number; r
 }
 
 async function bench(): Promise<void> {
+  requireWrk();
   ensureBinary();
   const dir = mkdtempSync(join(tmpdir(), "rebuilder-bench-api-"));
   const home = join(dir, "home");
@@ -165,12 +175,13 @@ async function bench(): Promise<void> {
     const passes = [await listing(served.url), await listing(served.url), await listing(served.url)];
     const list = passes.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const total = list.records;
-    // Random ids of the listing, shuffled once: every request a single-record lookup.
-    const ids = Array.from({ length: 20_000 }, () => 1 + Math.floor(Math.random() * total));
-    const lookupPaths = ids.map((id) => `/api/v1/packages/binary/${id}`);
+    // Ids run 1..total in a fresh store: every request a single-record lookup. The floor gets the
+    // same paths, so both loads cost wrk the same.
+    const lookupScript = join(dir, "lookups.lua");
+    writeFileSync(lookupScript, wrkScript("/api/v1/packages/binary/", total));
 
-    const lookups = await load(served.url, lookupPaths, PHASE_SECONDS);
-    const floor = await load(hello.url, ["/"], PHASE_SECONDS);
+    const lookups = await load(served.url, lookupScript, PHASE_SECONDS);
+    const floor = await load(hello.url, lookupScript, PHASE_SECONDS);
 
     const syncStarted = performance.now();
     const resync = spawn(binary, [...syncArgs, "--force"], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -178,7 +189,7 @@ async function bench(): Promise<void> {
     let resyncErr = "";
     resync.stderr!.on("data", (d) => (resyncErr += d));
     const resyncDone = new Promise<number | null>((r) => resync.on("exit", r));
-    const during = await load(served.url, lookupPaths, 600, resyncDone);
+    const during = await load(served.url, lookupScript, 600, resyncDone);
     if ((await resyncDone) !== 0) throw new Error(`dist/rebuilder pkgs sync --force failed: ${resyncErr}`);
     const syncSeconds = (performance.now() - syncStarted) / 1000;
 
@@ -207,12 +218,12 @@ async function bench(): Promise<void> {
         await client.close();
       }
     })();
-    const duringServed = await load(syncing.url, lookupPaths, 600, servedSyncDone);
+    const duringServed = await load(syncing.url, lookupScript, 600, servedSyncDone);
     await servedSyncDone;
     const servedSyncSeconds = (performance.now() - servedSyncStarted) / 1000;
 
     for (const [what, r] of [["lookups", lookups], ["hello", floor], ["lookups during sync", during], ["lookups during the served sync", duringServed]] as const) {
-      if (r.errors || r.non200) throw new Error(`${what}: ${r.errors} failed requests, ${r.non200} not 200`);
+      if (r.errors || r.non2xx) throw new Error(`${what}: ${r.errors} failed requests, ${r.non2xx} not 2xx`);
     }
     const rate = (r: LoadResult) => r.requests / r.seconds;
     const lines: [string, string | number][] = [
@@ -240,23 +251,4 @@ async function bench(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "load") {
-  const [url, seconds] = process.argv.slice(3);
-  let input = "";
-  process.stdin.setEncoding("utf8");
-  const paths = await new Promise<string[]>((r) => {
-    const onData = (d: string) => {
-      input += d;
-      const nl = input.indexOf("\n");
-      if (nl >= 0) {
-        process.stdin.off("data", onData);
-        r(JSON.parse(input.slice(0, nl)) as string[]);
-      }
-    };
-    process.stdin.on("data", onData);
-  });
-  // stdin stays open in timed phases: exit once the result is out.
-  process.stdout.write(JSON.stringify(await runLoad(url!, Number(seconds), paths)), () => process.exit(0));
-} else {
-  await bench();
-}
+await bench();
