@@ -18,10 +18,21 @@ export function normalisePath(path: string): string {
   return collapsed.length > 1 ? collapsed.replace(/\/+$/, "") : collapsed;
 }
 
+/** A path made of plain segments (letters, digits, `_`, `-`): nothing to normalise or decode. */
+const PLAIN_PATH = /^(?:\/[\w-]+)+$/;
+
+/** The request's normalised path; plain paths (nearly all) are cut from the URL without parsing it. */
+export function requestPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  const query = url.indexOf("?", start);
+  const path = url.slice(start, query < 0 ? undefined : query);
+  return PLAIN_PATH.test(path) ? path : normalisePath(new URL(url).pathname);
+}
+
 const text = (body: string, status: number) => new Response(body, { status, headers: body ? { "Content-Type": "text/plain; charset=utf-8" } : {} });
 
 export function createApp(deps: ApiDeps, log: (message: string) => void = () => {}): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>({ getPath: (req) => normalisePath(new URL(req.url).pathname) });
+  const app = new Hono<ApiEnv>({ getPath: (req) => requestPath(req.url) });
   mountV1(app, deps);
   mountV0(app, deps);
   app.route("/", metricsRoutes(deps));

@@ -10,7 +10,14 @@ export function listenBun({ fetch, hostname, port }: ServeOptions): Promise<List
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Seconds; event streams send a comment every 15 s, well inside this.
     idleTimeout: 60,
-    fetch: (req, srv) => fetch(req, { peer: srv.requestIP(req)?.address ?? "" }),
+    // The peer address is looked up only when read (worker registration): requestIP costs more
+    // than a whole single-record lookup.
+    fetch: (req, srv) =>
+      fetch(req, {
+        get peer() {
+          return srv.requestIP(req)?.address ?? "";
+        },
+      }),
   });
   return Promise.resolve({
     hostname: server.hostname ?? hostname,

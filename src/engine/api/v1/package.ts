@@ -1,7 +1,7 @@
 /** `/api/v1/packages`: index submissions ("sync") and the source and binary listings (reference §3.2). */
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
-import { listBinaryPackages, listSourcePackages, type BinaryPackageFilter } from "../../store/queries/packages.js";
+import { getBinaryPackage, listBinaryPackages, listSourcePackages, type BinaryPackageFilter } from "../../store/queries/packages.js";
 import { importReports } from "../../../sync/import.js";
 import { announceImported } from "../../queue-events.js";
 import type { PackageReport } from "../../../sync/report.js";
@@ -81,7 +81,7 @@ export function packageRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get("/packages/binary/:id", (c) => {
-    const record = listBinaryPackages(db, { id: pathId(c) }, {}).records[0];
+    const record = getBinaryPackage(db, pathId(c));
     if (!record) throw notFound();
     return c.json(record);
   });

@@ -29,8 +29,6 @@ export interface BinaryPackageFilter extends OriginFilter {
   seen_only?: boolean;
   /** Our addition: the artifact's latest status; UNKWN also matches never-built. */
   status?: "GOOD" | "BAD" | "UNKWN";
-  /** One binary package, for `GET /api/v1/packages/binary/{id}`. */
-  id?: number;
 }
 
 const COLUMNS = [
@@ -51,6 +49,16 @@ const COLUMNS = [
   "seen_in_last_sync",
 ] as const;
 
+const BINARY_FROM = `FROM binary_packages bp JOIN source_packages sp ON sp.id = bp.source_package_id`;
+
+/** A binary package record; both left joins match at most one row (see listBinaryPackages). */
+const BINARY_SELECT = `SELECT bp.id, bp.name, bp.version, sp.distribution, sp.release, bp.component, bp.architecture,
+    bp.artifact_url AS url, ra.status, lr.id AS build_id, ra.id AS artifact_id, ra.diffoscope_log_id,
+    ra.attestation_log_id, sp.last_seen, sp.seen_in_last_sync
+  ${BINARY_FROM}
+  LEFT JOIN rebuilds lr ON lr.id = ${latestRebuildIdSql("bp.build_input_id")}
+  LEFT JOIN rebuild_artifacts ra ON ra.id = (SELECT max(a.id) FROM rebuild_artifacts a WHERE a.rebuild_id = lr.id AND a.name = bp.name)`;
+
 export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, page: Page): { total: number; records: BinaryPackageRecord[] } {
   const where = new Where()
     .origin(filter)
@@ -58,7 +66,6 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
     .eq("bp.name = ?", filter.name)
     .eq("bp.version = ?", filter.version)
     .eq("sp.name = ?", filter.source_name)
-    .eq("bp.id = ?", filter.id)
     .eq("sp.seen_in_last_sync = ?", filter.seen_only === undefined ? undefined : filter.seen_only ? 1 : 0);
   if (filter.status === "UNKWN") where.raw("(ra.status IS NULL OR ra.status = 'UNKWN')");
   else where.eq("ra.status = ?", filter.status);
@@ -68,22 +75,31 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
   // foreign key), so `total` counts binary_packages alone unless a filter needs the others: the
   // listing pays for the joins only on the page it returns, rebuildctl's 64 pages of the bookworm
   // slice ~60 ms each less.
-  const from = `FROM binary_packages bp JOIN source_packages sp ON sp.id = bp.source_package_id`;
   const sourceFiltered = [filter.distribution, filter.release, filter.component, filter.source_name, filter.seen_only].some((v) => v !== undefined);
-  const sql = `SELECT bp.id, bp.name, bp.version, sp.distribution, sp.release, bp.component, bp.architecture,
-      bp.artifact_url AS url, ra.status, lr.id AS build_id, ra.id AS artifact_id, ra.diffoscope_log_id,
-      ra.attestation_log_id, sp.last_seen, sp.seen_in_last_sync
-    ${from}
-    LEFT JOIN rebuilds lr ON lr.id = ${latestRebuildIdSql("bp.build_input_id")}
-    LEFT JOIN rebuild_artifacts ra ON ra.id = (SELECT max(a.id) FROM rebuild_artifacts a WHERE a.rebuild_id = lr.id AND a.name = bp.name)
-    ${where}`;
-  const countSql = filter.status !== undefined ? undefined : `SELECT bp.id ${sourceFiltered ? from : "FROM binary_packages bp"} ${where}`;
+  const sql = `${BINARY_SELECT} ${where}`;
+  const countSql = filter.status !== undefined ? undefined : `SELECT bp.id ${sourceFiltered ? BINARY_FROM : "FROM binary_packages bp"} ${where}`;
   return withFreshness(paginate(db, { sql, params: where.params, columns: COLUMNS, ...(countSql ? { countSql } : {}) }, page));
 }
 
+/**
+ * `GET /api/v1/packages/binary/{id}`: one record by its id, or undefined. Its own statement (the
+ * listing's, without the paging around it): the API's most frequent request.
+ */
+export function getBinaryPackage(db: Database, id: number): BinaryPackageRecord | undefined {
+  const row = db.prepare<BinaryPackageRecord>(`${BINARY_SELECT} WHERE bp.id = ?`).get(id);
+  return row && fresh(row);
+}
+
 /** SQLite's 0/1 and store timestamps → the wire's boolean and zone-less timestamp. */
+function fresh<R extends { last_seen: string; seen_in_last_sync: boolean }>(r: R): R {
+  r.last_seen = toWireTime(r.last_seen)!;
+  r.seen_in_last_sync = Boolean(r.seen_in_last_sync);
+  return r;
+}
+
 function withFreshness<R extends { last_seen: string; seen_in_last_sync: boolean }>(page: { total: number; records: R[] }): { total: number; records: R[] } {
-  return { total: page.total, records: page.records.map((r) => ({ ...r, last_seen: toWireTime(r.last_seen)!, seen_in_last_sync: Boolean(r.seen_in_last_sync) })) };
+  page.records.forEach(fresh);
+  return page;
 }
 
 export interface SourcePackageRecord {
