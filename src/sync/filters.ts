@@ -47,3 +47,8 @@ export function compileFilter(profile: Pick<SyncProfile, "excludes" | "include" 
     );
   };
 }
+
+/** Whether the filter of compileFilter ever reads a subject's maintainers. */
+export function filterReadsMaintainers(profile: Pick<SyncProfile, "include" | "maintainers">): boolean {
+  return profile.maintainers.length > 0 || profile.include.some((rule) => rule.maintainer !== undefined);
+}

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../engine/store/index.js";
 import type { SchedulePolicy } from "../engine/config.js";
-import { compileFilter } from "./filters.js";
+import { compileFilter, filterReadsMaintainers } from "./filters.js";
 import { IndexFetcher } from "./fetch.js";
 import { emptyCounts, importStaged, stageReports, type ImportCounts, type ScopedReport, type StagedReports } from "./import.js";
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile, SyncProgress } from "./types.js";
@@ -74,6 +74,7 @@ export async function collectReports(
     progress,
     warn: (m) => opts.onWarning?.(`${profile.name}: ${m}`),
     accept: compileFilter(profile),
+    readsMaintainers: filterReadsMaintainers(profile),
   };
   const plans = await syncMethodFor(profile).plan(profile, ctx);
   const stored = db.prepare<{ digest: string }>("SELECT digest FROM sync_scopes WHERE scope = ?");

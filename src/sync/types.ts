@@ -64,6 +64,8 @@ export interface SyncContext {
   warn(message: string): void;
   /** Applies the profile's filter rules to one binary. */
   accept(subject: FilterSubject): boolean;
+  /** False when no filter rule reads `maintainers`: parsers may then leave them empty. Default: true. */
+  readsMaintainers?: boolean;
 }
 
 /**

@@ -32,10 +32,21 @@ function trimmed(buf: Buffer, start: number, end: number): string {
   return decodeValue(buf, start, end);
 }
 
+/** The value a field listed in `checkOnly` gets when it is not empty: its text is never decoded. */
+export const PRESENT = "(present)";
+
+/** Whether [start, end) holds anything but blanks. */
+function hasText(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isBlank(buf[i])) return true;
+  return false;
+}
+
 interface WantedField<K> {
   key: K;
   /** "Key:" as bytes. */
   prefix: Uint8Array;
+  /** Only checked for presence (see PRESENT), not decoded. */
+  checkOnly: boolean;
 }
 
 /**
@@ -53,14 +64,22 @@ export class Deb822Parser<K extends string> {
   private stanza: Stanza<K>;
   private stanzaHasLines = false;
   private currentKey: K | null = null;
+  private currentCheckOnly = false;
   private count = 0;
 
+  /**
+   * `checkOnly`: fields of `fields` whose value is only checked for presence: "" when empty,
+   * else PRESENT. Decoding a string per field is most of the cost of parsing.
+   */
   constructor(
     private readonly file: string,
     fields: readonly K[],
     private readonly onStanza: StanzaHandler<K>,
+    checkOnly: readonly K[] = [],
   ) {
-    for (const key of fields) (this.byFirstByte[key.charCodeAt(0)] ??= []).push({ key, prefix: Buffer.from(`${key}:`) });
+    for (const key of fields) {
+      (this.byFirstByte[key.charCodeAt(0)] ??= []).push({ key, prefix: Buffer.from(`${key}:`), checkOnly: checkOnly.includes(key) });
+    }
     this.empty = Object.fromEntries(fields.map((key) => [key, undefined])) as Stanza<K>;
     this.stanza = { ...this.empty };
   }
@@ -105,18 +124,23 @@ export class Deb822Parser<K extends string> {
     if (p === e) return this.flush();
     const c = buf[p]!;
     if (c === SPACE || c === TAB) {
-      if (this.currentKey !== null) this.stanza[this.currentKey] += `\n${trimmed(buf, p, e)}`;
+      if (this.currentKey !== null) {
+        // A continuation line makes a field non-empty, even a blank one (the value holds its "\n").
+        this.stanza[this.currentKey] = this.currentCheckOnly ? PRESENT : `${this.stanza[this.currentKey]}\n${trimmed(buf, p, e)}`;
+      }
       else if (!this.stanzaHasLines && trimmed(buf, p, e) !== "") this.fail("continuation line without a field");
       return;
     }
     this.stanzaHasLines = true;
     const candidates = this.byFirstByte[c];
     if (candidates) {
-      for (const { key, prefix } of candidates) {
+      for (const { key, prefix, checkOnly } of candidates) {
         if (!startsWith(buf, p, e, prefix)) continue;
         if (this.stanza[key] !== undefined) this.fail(`field ${key} appears twice`);
-        this.stanza[key] = trimmed(buf, p + prefix.length, e);
+        const start = p + prefix.length;
+        this.stanza[key] = checkOnly ? (hasText(buf, start, e) ? PRESENT : "") : trimmed(buf, start, e);
         this.currentKey = key;
+        this.currentCheckOnly = checkOnly;
         return;
       }
     }
@@ -161,11 +185,17 @@ export async function parseDeb822Stream<K extends string>(
   fields: readonly K[],
   onStanza: StanzaHandler<K>,
   onProgress: (stanzas: number) => void = () => {},
+  checkOnly: readonly K[] = [],
 ): Promise<void> {
-  const parser = new Deb822Parser(file, fields, (stanza, ordinal) => {
-    onStanza(stanza, ordinal);
-    if (ordinal % PROGRESS_EVERY === 0) onProgress(ordinal);
-  });
+  const parser = new Deb822Parser(
+    file,
+    fields,
+    (stanza, ordinal) => {
+      onStanza(stanza, ordinal);
+      if (ordinal % PROGRESS_EVERY === 0) onProgress(ordinal);
+    },
+    checkOnly,
+  );
   for await (const chunk of chunks) parser.push(chunk);
   parser.end();
   onProgress(parser.stanzas);

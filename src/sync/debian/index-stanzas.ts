@@ -6,13 +6,17 @@ import { checkPackageName, checkVersion } from "./policy.js";
 
 type Named = "Package" | "Version";
 
-/** Calls `onStanza` for each stanza whose required fields are present, with its Package and Version checked against Debian policy. */
+/**
+ * Calls `onStanza` for each stanza whose required fields are present, with its Package and
+ * Version checked against Debian policy. Fields in `checkOnly` are not decoded (see PRESENT).
+ */
 export async function readIndexStanzas<K extends string>(
   file: FetchedFile,
   ctx: SyncContext,
   fields: readonly (K | Named)[],
   required: readonly (K | Named)[],
   onStanza: (stanza: Stanza<K | Named>, name: string, version: string) => void,
+  checkOnly: readonly (K | Named)[] = [],
 ): Promise<void> {
   const url = file.url;
   await parseDeb822Stream(
@@ -25,5 +29,6 @@ export async function readIndexStanzas<K extends string>(
       onStanza(stanza, name, checkVersion(url, name, "Version", stanza.Version!));
     },
     (packages) => ctx.progress({ kind: "parse", file: url, packages }),
+    checkOnly,
   );
 }

@@ -4,7 +4,7 @@
  */
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile } from "../types.js";
 import { DEFAULT_BUILDINFO_SOURCE } from "./buildinfo-url.js";
-import { readPackages } from "./packages-index.js";
+import { addPackages, listPackages, type ListedBinary } from "./packages-index.js";
 import { fetchReleaseIndexes } from "./release-files.js";
 import { ReportBuilder } from "./report-builder.js";
 import { SourceIndex } from "./sources-index.js";
@@ -26,9 +26,21 @@ export const debianSync: DistroSync = {
         async build() {
           const indexes = await index.indexes();
           const sources = new SourceIndex();
-          for (const file of indexes.sources) await sources.read(file, ctx);
           const reports = new ReportBuilder(release.name, profile.architectures, buildinfoBase);
-          for (const packages of indexes.packages) await readPackages(packages, index.mirror, sources, reports, ctx);
+          // All files at once, each decompressed by its own process: the Packages files are listed
+          // while the Sources are read, and matched to them once both are complete.
+          const [sourcesRead, ...listings] = await Promise.allSettled([
+            (async () => {
+              for (const file of indexes.sources) await sources.read(file, ctx);
+            })(),
+            ...indexes.packages.map((packages) => listPackages(packages, (a) => reports.wants(a), ctx)),
+          ]);
+          // The same error, whichever file fails first: the first failing file in reading order.
+          for (const result of [sourcesRead!, ...listings]) if (result.status === "rejected") throw result.reason;
+          indexes.packages.forEach((packages, i) => {
+            const listed = (listings[i] as PromiseFulfilledResult<ListedBinary[]>).value;
+            addPackages(packages, listed, index.mirror, sources, reports, ctx);
+          });
           return reports.reports();
         },
       });

@@ -1,4 +1,8 @@
-/** Reads one `Packages` file: maps each binary to its upload and hands accepted ones to the reports. */
+/**
+ * Reads one `Packages` file in two steps: `listPackages` parses and checks every binary without
+ * needing the Sources (so all index files can be decompressed and parsed at once), then
+ * `addPackages` maps each listed binary to its upload and hands accepted ones to the reports.
+ */
 import { IndexError, type ArtifactReport } from "../report.js";
 import type { SyncContext } from "../types.js";
 import { uploadVersion } from "./buildinfo-url.js";
@@ -11,53 +15,81 @@ import type { SourceIndex } from "./sources-index.js";
 const FIELDS = ["Package", "Source", "Version", "Architecture", "Filename", "SHA256", "Size"] as const;
 const REQUIRED = ["Package", "Version", "Architecture", "Filename"] as const;
 
-/** `Source: name` or `Source: name (version)`; without a version the binary's own applies. */
-function parseSourceField(url: string, binary: string, value: string): { name: string; version?: string } {
-  const open = value.indexOf(" (");
-  if (open < 0) return { name: checkPackageName(url, binary, "Source", value) };
-  if (!value.endsWith(")")) throw new IndexError(url, `malformed Source ${JSON.stringify(value)}`, binary);
-  return {
-    name: checkPackageName(url, binary, "Source", value.slice(0, open)),
-    version: checkVersion(url, binary, "Source version", value.slice(open + 2, -1).trim()),
-  };
+/** One checked binary of a Packages file, not yet matched to its source. */
+export interface ListedBinary {
+  name: string;
+  version: string;
+  architecture: string;
+  filename: string;
+  sourceName: string;
+  /** From `Source: name (version)`; without it the binary's own version applies. */
+  sourceVersion: string | undefined;
+  sha256: string | undefined;
+  size: number | undefined;
 }
 
-export async function readPackages(
+/** The binaries of one Packages file whose architecture `wanted` accepts; every stanza is checked. */
+export async function listPackages(
+  { file }: PackagesFile,
+  wanted: (architecture: string) => boolean,
+  ctx: SyncContext,
+): Promise<ListedBinary[]> {
+  const url = file.url;
+  const listed: ListedBinary[] = [];
+  await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
+    const architecture = checkArchitecture(url, name, "Architecture", stanza.Architecture!);
+    const filename = checkPoolPath(url, name, "Filename", stanza.Filename!);
+    let sourceName = name;
+    let sourceVersion: string | undefined;
+    if (stanza.Source) {
+      // `Source: name` or `Source: name (version)`.
+      const value = stanza.Source;
+      const open = value.indexOf(" (");
+      if (open < 0) sourceName = checkPackageName(url, name, "Source", value);
+      else {
+        if (!value.endsWith(")")) throw new IndexError(url, `malformed Source ${JSON.stringify(value)}`, name);
+        sourceName = checkPackageName(url, name, "Source", value.slice(0, open));
+        sourceVersion = checkVersion(url, name, "Source version", value.slice(open + 2, -1).trim());
+      }
+    }
+    const sha256 = stanza.SHA256 === undefined ? undefined : checkSha256(url, name, "SHA256", stanza.SHA256);
+    const size = stanza.Size === undefined ? undefined : Number(checkSize(url, name, "Size", stanza.Size));
+    if (wanted(architecture)) listed.push({ name, version, architecture, filename, sourceName, sourceVersion, sha256, size });
+  });
+  return listed;
+}
+
+/** Matches the listed binaries of one Packages file to their sources and adds those the filters accept. */
+export function addPackages(
   { file, component }: PackagesFile,
+  listed: readonly ListedBinary[],
   mirror: string,
   sources: SourceIndex,
   reports: ReportBuilder,
   ctx: SyncContext,
-): Promise<void> {
+): void {
   const url = file.url;
-  await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
-    const architecture = checkArchitecture(url, name, "Architecture", stanza.Architecture!);
-    const filename = checkPoolPath(url, name, "Filename", stanza.Filename!);
-    const source = stanza.Source ? parseSourceField(url, name, stanza.Source) : { name };
-    const sha256 = stanza.SHA256 === undefined ? undefined : checkSha256(url, name, "SHA256", stanza.SHA256);
-    const size = stanza.Size === undefined ? undefined : Number(checkSize(url, name, "Size", stanza.Size));
-    if (!reports.wants(architecture)) return;
-
-    const wanted = source.version ?? version;
-    const match = sources.find(source.name, wanted);
+  for (const b of listed) {
+    const wanted = b.sourceVersion ?? b.version;
+    const match = sources.find(b.sourceName, wanted);
     // Without its source the binary is skipped; that is only worth a warning if the filters want it.
     // A getter: the maintainers are split only if a filter rule reads them.
     const subject = {
-      binaryName: name,
-      sourceName: source.name,
+      binaryName: b.name,
+      sourceName: b.sourceName,
       get maintainers() {
         return match?.maintainers ?? [];
       },
       component,
     };
-    if (!ctx.accept(subject)) return;
+    if (!ctx.accept(subject)) continue;
     if (!match) {
-      ctx.warn(`${url}: ${name} ${version} skipped: source ${source.name} ${wanted} is not in Sources`);
-      return;
+      ctx.warn(`${url}: ${b.name} ${b.version} skipped: source ${b.sourceName} ${wanted} is not in Sources`);
+      continue;
     }
-    const artifact: ArtifactReport = { name, version, component, architecture, url: `${mirror}/${filename}` };
-    if (sha256 !== undefined) artifact.sha256 = sha256;
-    if (size !== undefined) artifact.size = size;
-    reports.add(source.name, uploadVersion(match.version, version), artifact);
-  });
+    const artifact: ArtifactReport = { name: b.name, version: b.version, component, architecture: b.architecture, url: `${mirror}/${b.filename}` };
+    if (b.sha256 !== undefined) artifact.sha256 = b.sha256;
+    if (b.size !== undefined) artifact.size = b.size;
+    reports.add(b.sourceName, uploadVersion(match.version, b.version), artifact);
+  }
 }

@@ -4,6 +4,9 @@ import { readIndexStanzas } from "./index-stanzas.js";
 
 const FIELDS = ["Package", "Version", "Binary", "Directory", "Architecture", "Maintainer", "Uploaders"] as const;
 const REQUIRED = ["Package", "Version", "Binary", "Directory", "Architecture"] as const;
+/** Required but never read. */
+const CHECKED_ONLY = ["Binary", "Directory", "Architecture"] as const;
+const MAINTAINERS = ["Maintainer", "Uploaders"] as const;
 
 export class SourceEntry {
   private split: string[] | undefined;
@@ -35,14 +38,26 @@ function splitUploaders(value: string): string[] {
 export class SourceIndex {
   private readonly byName = new Map<string, SourceEntry[]>();
 
-  /** Adds every stanza of one (compressed) Sources file; duplicates and Extra-Source-Only kept. */
+  /**
+   * Adds every stanza of one (compressed) Sources file; duplicates and Extra-Source-Only kept.
+   * The maintainers are decoded only when a filter rule reads them.
+   */
   async read(file: FetchedFile, ctx: SyncContext): Promise<void> {
-    await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
-      const entry = new SourceEntry(version, stanza.Maintainer, stanza.Uploaders);
-      const entries = this.byName.get(name);
-      if (entries) entries.push(entry);
-      else this.byName.set(name, [entry]);
-    });
+    const readsMaintainers = ctx.readsMaintainers !== false;
+    const checkOnly = readsMaintainers ? CHECKED_ONLY : [...CHECKED_ONLY, ...MAINTAINERS];
+    await readIndexStanzas(
+      file,
+      ctx,
+      FIELDS,
+      REQUIRED,
+      (stanza, name, version) => {
+        const entry = readsMaintainers ? new SourceEntry(version, stanza.Maintainer, stanza.Uploaders) : new SourceEntry(version, undefined, undefined);
+        const entries = this.byName.get(name);
+        if (entries) entries.push(entry);
+        else this.byName.set(name, [entry]);
+      },
+      checkOnly,
+    );
   }
 
   /** The first stanza of `name` whose Version is string-equal to `version`. */
