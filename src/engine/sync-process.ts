@@ -6,8 +6,11 @@
  * Killing it leaves nothing half-imported: each import is one transaction. It dies with serve,
  * also when serve is killed with SIGKILL: util-linux's setpriv (in every Debian and Arch base
  * system) sets its parent-death signal before it starts, so an orphan never commits an import
- * that the restarted server would run again alongside it.
+ * that the restarted server would run again alongside it. The child lowers its own CPU priority:
+ * parsing and importing take a core for seconds to minutes, and on a small machine the server's
+ * answers should not wait for them.
  */
+import { getPriority, setPriority } from "node:os";
 import { runProcess, SpawnError } from "../backends/process-runner.js";
 import type { SchedulePolicy } from "./config.js";
 import { selfCommand } from "./self-command.js";
@@ -81,8 +84,12 @@ function parseMessage(line: string): SyncMessage | undefined {
   }
 }
 
+/** How much nicer than the server the sync child runs (19 is the lowest priority). */
+const SYNC_NICENESS = 10;
+
 /** The child's side: syncs `profile` into the store, writing each message to `write`. */
 export async function serveSyncChild(db: Database, dataDir: string, profile: SyncProfile, policy: SchedulePolicy, write: (line: string) => void): Promise<void> {
+  setPriority(Math.min(19, getPriority() + SYNC_NICENESS));
   const send = (m: SyncMessage) => write(`${JSON.stringify(m)}\n`);
   send({ started: { pid: process.pid } });
   const summary = await syncProfile(db, profile, {
