@@ -4,8 +4,8 @@
  * own (profile × release × architecture), and a package vanishes only when no scope lists it
  * any more, so two profiles sharing a distribution never un-see or un-queue each other's packages.
  *
- * The reports are staged in a temporary table and written with one statement per table, not a
- * few per package: a first sync of Debian main writes over 100,000 rows.
+ * The source groups are staged in a temporary table and written with one statement per table,
+ * not a few per package: a first sync of Debian main writes over 100,000 rows.
  */
 import type { Database } from "../engine/store/index.js";
 import { toDbTime } from "../engine/store/time.js";
@@ -49,33 +49,20 @@ const SCRATCH = [
   "CREATE TEMP TABLE IF NOT EXISTS left_members (build_input_id INTEGER PRIMARY KEY)",
 ];
 
-/** Reports turned into JSON rows (see asJson), so the report objects can be let go before the import. */
-export interface StagedReports {
-  scopes: { scope: string; digest: string }[];
-  groups: string[];
-  binaries: string[];
-  binaryCount: number;
-}
-
-export function stageReports(reports: readonly ScopedReport[]): StagedReports {
-  return { scopes: reports.map(({ scope, digest }) => ({ scope, digest })), ...asJson(reports) };
-}
-
 export function importReports(db: Database, reports: readonly ScopedReport[], policy: SchedulePolicy, now: Date): ImportCounts {
-  return importStaged(db, stageReports(reports), policy, now);
-}
-
-export function importStaged(db: Database, staged: StagedReports, policy: SchedulePolicy, now: Date): ImportCounts {
   const ts = toDbTime(now);
   // Per-connection scratch tables, created before the statements that use them are prepared.
   for (const sql of SCRATCH) db.exec(sql);
   return withSmallPageCache(db, () => db.transaction(() => {
     const counts = emptyCounts();
-    counts.binaries = staged.binaryCount;
-    const stageGroups = db.prepare(
-      `INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url) SELECT ${columns(8)} FROM json_each(?)`,
+    // Bound row by row: cheaper than any batching through JSON, which SQLite parses once per value.
+    const stageGroup = db.prepare(
+      "INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    for (const batch of staged.groups) stageGroups.run(batch);
+    let gid = 0;
+    for (const { report: r, scope } of reports) {
+      for (const g of r.packages) stageGroup.run(++gid, scope, r.distribution, r.release, r.architecture, g.name, g.version, g.url);
+    }
     // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
     const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
     const sourcesBefore = maxId("source_packages");
@@ -100,14 +87,23 @@ export function importStaged(db: Database, staged: StagedReports, policy: Schedu
       `UPDATE temp.staged_groups SET input_id = (SELECT b.id FROM build_inputs b WHERE b.url = staged_groups.url
          AND b.backend = staged_groups.distribution AND b.architecture = staged_groups.architecture AND b.source_package_id = staged_groups.source_id)`,
     );
-    const insertBinaries = db.prepare(
+    const insertBinary = db.prepare(
       `INSERT INTO binary_packages (source_package_id, build_input_id, name, version, component, architecture, artifact_url, sha256, size)
-       SELECT g.source_id, g.input_id, ${columns(8, 1)}
-       FROM json_each(?) b JOIN temp.staged_groups g ON g.gid = b.value->>0 WHERE true ORDER BY b.key
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (build_input_id, source_package_id, name, version, COALESCE(component, ''), architecture)
        DO UPDATE SET artifact_url = excluded.artifact_url, sha256 = excluded.sha256, size = excluded.size`,
     );
-    for (const batch of staged.binaries) insertBinaries.run(batch);
+    const groupIds = db.prepare<{ source_id: number; input_id: number }>("SELECT source_id, input_id FROM temp.staged_groups ORDER BY gid").all();
+    gid = 0;
+    for (const { report } of reports) {
+      for (const g of report.packages) {
+        const { source_id, input_id } = groupIds[gid++]!;
+        for (const a of g.artifacts) {
+          insertBinary.run(source_id, input_id, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null);
+        }
+        counts.binaries += g.artifacts.length;
+      }
+    }
 
     const inputs = db.prepare<{ id: number }>("SELECT input_id AS id FROM temp.staged_groups GROUP BY input_id ORDER BY min(gid)").all();
     counts.queued = enqueueAllAfterSync(db, inputs.map(({ id }) => ({ id, isNew: id > inputsBefore })), policy, now);
@@ -129,11 +125,11 @@ export function importStaged(db: Database, staged: StagedReports, policy: Schedu
     counts.updated = created.updated ?? 0;
     counts.new = created.imported - counts.updated;
 
-    counts.vanished = retireVanished(db, staged.scopes);
+    counts.vanished = retireVanished(db, reports);
     const recordScope = db.prepare(
       "INSERT INTO sync_scopes (scope, digest, synced_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest, synced_at = excluded.synced_at",
     );
-    for (const { scope, digest } of staged.scopes) recordScope.run(scope, digest, ts);
+    for (const { scope, digest } of reports) recordScope.run(scope, digest, ts);
     db.exec("DELETE FROM temp.staged_groups; DELETE FROM temp.current_members");
     return counts;
   }));
@@ -152,52 +148,6 @@ function withSmallPageCache<T>(db: Database, fn: () => T): T {
   } finally {
     db.exec(`PRAGMA cache_size = ${before}`);
   }
-}
-
-/** `value->>from, …` up to n columns of a json_each row. */
-function columns(n: number, from = 0): string {
-  return Array.from({ length: n - from }, (_, i) => `value->>${from + i}`).join(", ");
-}
-
-/** Rows as JSON arrays of at most BATCH_ROWS rows: few statements, and no single huge string. */
-class JsonBatches {
-  private static readonly BATCH_ROWS = 4096;
-  private readonly batches: string[] = [];
-  private rows: unknown[][] = [];
-
-  add(row: unknown[]): void {
-    this.rows.push(row);
-    if (this.rows.length === JsonBatches.BATCH_ROWS) this.flush();
-  }
-
-  done(): string[] {
-    this.flush();
-    return this.batches;
-  }
-
-  private flush(): void {
-    if (this.rows.length > 0) this.batches.push(JSON.stringify(this.rows));
-    this.rows = [];
-  }
-}
-
-/**
- * The reports as JSON rows, each batch expanded by one statement (a statement per row costs
- * more than the whole set-based import): groups [gid, scope, …], and binaries [gid, …].
- */
-function asJson(reports: readonly ScopedReport[]): { groups: string[]; binaries: string[]; binaryCount: number } {
-  const groups = new JsonBatches();
-  const binaries = new JsonBatches();
-  let gid = 0;
-  let binaryCount = 0;
-  for (const { report, scope } of reports) {
-    for (const g of report.packages) {
-      groups.add([++gid, scope, report.distribution, report.release, report.architecture, g.name, g.version, g.url]);
-      for (const a of g.artifacts) binaries.add([gid, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null]);
-      binaryCount += g.artifacts.length;
-    }
-  }
-  return { groups: groups.done(), binaries: binaries.done(), binaryCount };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Database } from "../engine/store/index.js";
 import type { SchedulePolicy } from "../engine/config.js";
 import { compileFilter, filterReadsMaintainers } from "./filters.js";
 import { IndexFetcher } from "./fetch.js";
-import { emptyCounts, importStaged, stageReports, type ImportCounts, type ScopedReport, type StagedReports } from "./import.js";
+import { emptyCounts, importReports, type ImportCounts, type ScopedReport } from "./import.js";
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile, SyncProgress } from "./types.js";
 import { archlinuxSync } from "./archlinux.js";
 import { debianSync } from "./debian/index.js";
@@ -95,8 +95,8 @@ export async function collectReports(
 }
 
 /**
- * Bun's collector is lazy: without a nudge the parser's garbage and the reports (over 100 MB for
- * Debian main) are still held when the import reaches its own peak. Node collects on its own.
+ * Bun's collector is lazy: without a nudge the parser's garbage is still held when the import
+ * reaches its own peak. Node collects on its own.
  */
 function releaseParserGarbage(): void {
   (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
@@ -105,22 +105,15 @@ function releaseParserGarbage(): void {
 export async function syncProfile(db: Database, profile: SyncProfile, opts: SyncOptions): Promise<SyncSummary> {
   const started = performance.now();
   const now = opts.now ?? (() => new Date());
-  const { staged, unchanged } = await collectStaged(db, profile, opts);
+  const { reports, unchanged } = await collectReports(db, profile, opts);
   let counts = emptyCounts();
-  if (staged) {
+  if (reports.length > 0) {
+    const where = reports.map(({ report: r }) => [r.distribution, r.release, r.architecture].filter(Boolean).join("/")).join(", ");
+    // Distinct source versions: an upload with amd64 and all binaries is in two reports.
+    const packages = new Set(reports.flatMap(({ report: r }) => r.packages.map((g) => `${g.name} ${g.version}`))).size;
+    opts.onProgress?.(profile.name, { kind: "import", scope: where, packages });
     releaseParserGarbage();
-    counts = importStaged(db, staged, opts.policy, now());
+    counts = importReports(db, reports, opts.policy, now());
   }
   return { profile: profile.name, ...counts, unchanged, took_s: (performance.now() - started) / 1000 };
-}
-
-/** The reports of one profile as JSON rows; the report objects are garbage once this returns. */
-async function collectStaged(db: Database, profile: SyncProfile, opts: SyncOptions): Promise<{ staged: StagedReports | null; unchanged: number }> {
-  const { reports, unchanged } = await collectReports(db, profile, opts);
-  if (reports.length === 0) return { staged: null, unchanged };
-  const where = reports.map(({ report: r }) => [r.distribution, r.release, r.architecture].filter(Boolean).join("/")).join(", ");
-  // Distinct source versions: an upload with amd64 and all binaries is in two reports.
-  const packages = new Set(reports.flatMap(({ report: r }) => r.packages.map((g) => `${g.name} ${g.version}`))).size;
-  opts.onProgress?.(profile.name, { kind: "import", scope: where, packages });
-  return { staged: stageReports(reports), unchanged };
 }
