@@ -30,7 +30,7 @@ function CountsRow({ label, counts, bold }: { label: string; counts: VerdictCoun
 export function DashboardView({ height, active, sync }: { height: number; active: boolean; sync: SyncProgress }) {
   const source = useSource();
   const { data, error } = useSnapshot(() => source.dashboard(), [], { active, reloadOn, minIntervalMs: 1000 });
-  const progress = useLive(sync, active);
+  const progress = useLive(sync, { active, fps: 4 }).value;
   if (error) return <Text color="red">cannot read the store: {oneLine(error)}</Text>;
   if (!data) return <Text dimColor>loading…</Text>;
 
