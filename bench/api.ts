@@ -19,12 +19,13 @@
  *   wrk -t1 -c64 -d10s --timeout 60s -s lookups.lua http://127.0.0.1:PORT
  *
  * and a phase that lasts as long as a sync runs with `-d600s`, ended by SIGINT (wrk then reports
- * what it measured). BENCH_API_SECONDS sets the length of the timed phases (default 10).
+ * what it measured). BENCH_API_SECONDS sets the length of the timed phases (default 10). The
+ * machine's 1-minute load average at the start and the end is printed with the numbers.
  * Builds dist/rebuilder first when it is missing or older than the sources. Prints `name: value` lines.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "undici";
 
@@ -155,6 +156,8 @@ async function listing(url: string): Promise<{ seconds: number; pages: number; r
 async function bench(): Promise<void> {
   requireWrk();
   ensureBinary();
+  // Wall-clock numbers on a shared machine mean little without the load beside them.
+  const loadBefore = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), "rebuilder-bench-api-"));
   const home = join(dir, "home");
   mkdirSync(home);
@@ -243,6 +246,8 @@ async function bench(): Promise<void> {
       ["served_sync_s", servedSyncSeconds.toFixed(1)],
       ["p99_during_served_sync_ms", duringServed.p99_ms.toFixed(2)],
       ["max_during_served_sync_ms", duringServed.max_ms.toFixed(0)],
+      ["loadavg_1m_start", loadBefore.toFixed(2)],
+      ["loadavg_1m_end", loadavg()[0]!.toFixed(2)],
     ];
     for (const [name, value] of lines) console.log(`${name}: ${value}`);
   } finally {
