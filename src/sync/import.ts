@@ -11,6 +11,7 @@ import type { Database } from "../engine/store/index.js";
 import { toDbTime } from "../engine/store/time.js";
 import type { SchedulePolicy } from "../engine/config.js";
 import { enqueueAllAfterSync, initialNextRetry } from "../engine/scheduler/index.js";
+import { RowGarbage } from "./gc-nudge.js";
 import type { PackageReport } from "./report.js";
 
 export interface ImportCounts {
@@ -59,9 +60,13 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
     const stageGroup = db.prepare(
       "INSERT INTO temp.staged_groups (gid, scope, distribution, release, architecture, name, version, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
+    const garbage = new RowGarbage();
     let gid = 0;
     for (const { report: r, scope } of reports) {
-      for (const g of r.packages) stageGroup.run(++gid, scope, r.distribution, r.release, r.architecture, g.name, g.version, g.url);
+      for (const g of r.packages) {
+        stageGroup.run(++gid, scope, r.distribution, r.release, r.architecture, g.name, g.version, g.url);
+        garbage.wrote();
+      }
     }
     // Ids only grow (AUTOINCREMENT): a row with an id above these was created by this import.
     const maxId = (table: string) => db.prepare<{ id: number }>(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get()!.id;
@@ -100,6 +105,7 @@ export function importReports(db: Database, reports: readonly ScopedReport[], po
         const { source_id, input_id } = groupIds[gid++]!;
         for (const a of g.artifacts) {
           insertBinary.run(source_id, input_id, a.name, a.version, a.component, a.architecture, a.url, a.sha256 ?? null, a.size ?? null);
+          garbage.wrote();
         }
         counts.binaries += g.artifacts.length;
       }

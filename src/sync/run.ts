@@ -8,6 +8,7 @@ import type { Database } from "../engine/store/index.js";
 import type { SchedulePolicy } from "../engine/config.js";
 import { compileFilter, filterReadsMaintainers } from "./filters.js";
 import { IndexFetcher } from "./fetch.js";
+import { collectGarbage } from "./gc-nudge.js";
 import { emptyCounts, importReports, type ImportCounts, type ScopedReport } from "./import.js";
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile, SyncProgress } from "./types.js";
 import { archlinuxSync } from "./archlinux.js";
@@ -94,14 +95,6 @@ export async function collectReports(
   return { reports: out, unchanged };
 }
 
-/**
- * Bun's collector is lazy: without a nudge the parser's garbage is still held when the import
- * reaches its own peak. Node collects on its own.
- */
-function releaseParserGarbage(): void {
-  (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
-}
-
 export async function syncProfile(db: Database, profile: SyncProfile, opts: SyncOptions): Promise<SyncSummary> {
   const started = performance.now();
   const now = opts.now ?? (() => new Date());
@@ -112,7 +105,7 @@ export async function syncProfile(db: Database, profile: SyncProfile, opts: Sync
     // Distinct source versions: an upload with amd64 and all binaries is in two reports.
     const packages = new Set(reports.flatMap(({ report: r }) => r.packages.map((g) => `${g.name} ${g.version}`))).size;
     opts.onProgress?.(profile.name, { kind: "import", scope: where, packages });
-    releaseParserGarbage();
+    collectGarbage();
     counts = importReports(db, reports, opts.policy, now());
   }
   return { profile: profile.name, ...counts, unchanged, took_s: (performance.now() - started) / 1000 };

@@ -3,9 +3,10 @@
  * the Packages of each (component, architecture) become one PackageReport per architecture.
  */
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile } from "../types.js";
+import { collectGarbage } from "../gc-nudge.js";
 import { DEFAULT_BUILDINFO_SOURCE } from "./buildinfo-url.js";
-import { addPackages, listPackages, type ListedBinary } from "./packages-index.js";
-import { fetchReleaseIndexes } from "./release-files.js";
+import { addPackages, listPackages, type PackagesListing } from "./packages-index.js";
+import { fetchReleaseIndexes, type ReleaseIndexes } from "./release-files.js";
 import { ReportBuilder } from "./report-builder.js";
 import { SourceIndex } from "./sources-index.js";
 
@@ -24,23 +25,12 @@ export const debianSync: DistroSync = {
         scopes: profile.architectures.map((architecture) => ({ release: release.name, architecture })),
         files: index.files,
         async build() {
-          const indexes = await index.indexes();
-          const sources = new SourceIndex();
           const reports = new ReportBuilder(release.name, profile.architectures, buildinfoBase);
-          // All files at once, each decompressed by its own process: the Packages files are listed
-          // while the Sources are read, and matched to them once both are complete.
-          const [sourcesRead, ...listings] = await Promise.allSettled([
-            (async () => {
-              for (const file of indexes.sources) await sources.read(file, ctx);
-            })(),
-            ...indexes.packages.map((packages) => listPackages(packages, (a) => reports.wants(a), ctx)),
-          ]);
-          // The same error, whichever file fails first: the first failing file in reading order.
-          for (const result of [sourcesRead!, ...listings]) if (result.status === "rejected") throw result.reason;
-          indexes.packages.forEach((packages, i) => {
-            const listed = (listings[i] as PromiseFulfilledResult<ListedBinary[]>).value;
-            addPackages(packages, listed, index.mirror, sources, reports, ctx);
-          });
+          const { sources, listings } = await readIndexes(await index.indexes(), (a) => reports.wants(a), ctx);
+          // The parsers' garbage and the compressed files go before the reports are built, or
+          // the sync's peak memory holds them all.
+          collectGarbage();
+          for (const listing of listings) addPackages(listing, index.mirror, sources, reports, ctx);
           return reports.reports();
         },
       });
@@ -48,3 +38,24 @@ export const debianSync: DistroSync = {
     return plans;
   },
 };
+
+/**
+ * Reads all index files of a release at once, each decompressed by its own process: the
+ * Packages files are listed while the Sources are read. The file contents are not kept.
+ */
+async function readIndexes(
+  indexes: ReleaseIndexes,
+  wanted: (architecture: string) => boolean,
+  ctx: SyncContext,
+): Promise<{ sources: SourceIndex; listings: PackagesListing[] }> {
+  const sources = new SourceIndex();
+  const [sourcesRead, ...listings] = await Promise.allSettled([
+    (async () => {
+      for (const file of indexes.sources) await sources.read(file, ctx);
+    })(),
+    ...indexes.packages.map((packages) => listPackages(packages, wanted, ctx)),
+  ]);
+  // The same error, whichever file fails first: the first failing file in reading order.
+  for (const result of [sourcesRead!, ...listings]) if (result.status === "rejected") throw result.reason;
+  return { sources, listings: listings.map((l) => (l as PromiseFulfilledResult<PackagesListing>).value) };
+}

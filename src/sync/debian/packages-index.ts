@@ -28,12 +28,19 @@ export interface ListedBinary {
   size: number | undefined;
 }
 
+/** The binaries of one Packages file, without its contents. */
+export interface PackagesListing {
+  url: string;
+  component: string;
+  binaries: ListedBinary[];
+}
+
 /** The binaries of one Packages file whose architecture `wanted` accepts; every stanza is checked. */
 export async function listPackages(
-  { file }: PackagesFile,
+  { file, component }: PackagesFile,
   wanted: (architecture: string) => boolean,
   ctx: SyncContext,
-): Promise<ListedBinary[]> {
+): Promise<PackagesListing> {
   const url = file.url;
   const listed: ListedBinary[] = [];
   await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
@@ -56,20 +63,18 @@ export async function listPackages(
     const size = stanza.Size === undefined ? undefined : Number(checkSize(url, name, "Size", stanza.Size));
     if (wanted(architecture)) listed.push({ name, version, architecture, filename, sourceName, sourceVersion, sha256, size });
   });
-  return listed;
+  return { url, component, binaries: listed };
 }
 
 /** Matches the listed binaries of one Packages file to their sources and adds those the filters accept. */
 export function addPackages(
-  { file, component }: PackagesFile,
-  listed: readonly ListedBinary[],
+  { url, component, binaries }: PackagesListing,
   mirror: string,
   sources: SourceIndex,
   reports: ReportBuilder,
   ctx: SyncContext,
 ): void {
-  const url = file.url;
-  for (const b of listed) {
+  for (const b of binaries) {
     const wanted = b.sourceVersion ?? b.version;
     const match = sources.find(b.sourceName, wanted);
     // Without its source the binary is skipped; that is only worth a warning if the filters want it.
