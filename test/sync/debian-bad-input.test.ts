@@ -77,6 +77,18 @@ describe("Debian bad input", () => {
     expect(noDirectory.message).toBe(`${SOURCES_URL}: entry "x1": paragraph 5 has no Directory field`);
   });
 
+  it("reports the Sources error when the Packages file is broken too, though all files are read at once", async () => {
+    const err = await indexError(
+      syncWith({ sources: "Package: x1\nVersion: 1\nArchitecture: any\nBinary: x1\n", packages: "Foo: bar\n" }),
+    );
+    expect(err.message).toBe(`${SOURCES_URL}: entry "x1": paragraph 5 has no Directory field`);
+  });
+
+  it("refuses a Sources field given twice, though its text is never read", async () => {
+    const err = await indexError(syncWith({ sources: "Package: x1\nVersion: 1\nArchitecture: any\nBinary: x1\nDirectory: d\nBinary: x2\n" }));
+    expect(err.message).toBe(`${SOURCES_URL}: entry "x1": field Binary appears twice (paragraph 5)`);
+  });
+
   it("refuses a line that is not a field", async () => {
     const err = await indexError(syncWith({ packages: `${binary({})}this is not a field\n` }));
     expect(err.message).toBe(`${PACKAGES_URL}: entry "good": malformed line "this is not a field" (paragraph 8)`);

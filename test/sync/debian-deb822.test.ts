@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Deb822Parser, parseDeb822Text, type Stanza } from "../../src/sync/debian/deb822.js";
+import { Deb822Parser, parseDeb822Text, PRESENT, type Stanza } from "../../src/sync/debian/deb822.js";
 import { parseRelease } from "../../src/sync/debian/inrelease.js";
 import { IndexError } from "../../src/sync/report.js";
 import { fixture } from "./debian-test-mirror.js";
@@ -51,6 +51,17 @@ describe("deb822 reader", () => {
         expect(parseChunks(chunks)).toEqual(whole);
       }),
     );
+  });
+
+  it("tells only whether a field listed as checked-only has a value", () => {
+    const out: Stanza<(typeof FIELDS)[number]>[] = [];
+    const parser = new Deb822Parser("t", FIELDS, (s) => out.push(s), ["Binary", "Uploaders"]);
+    parser.push(Buffer.from("Package: a\nBinary: a, b\nUploaders:  \n\nPackage: b\nBinary:\n b-1,\n b-2\n"));
+    parser.end();
+    expect(out).toEqual([
+      { Package: "a", Version: undefined, Binary: PRESENT, Maintainer: undefined, Uploaders: "" },
+      { Package: "b", Version: undefined, Binary: PRESENT, Maintainer: undefined, Uploaders: undefined },
+    ]);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /** Runs the Debian sync against a test mirror with the real filter engine and records what it reports. */
-import { compileFilter } from "../../src/sync/filters.js";
+import { compileFilter, filterReadsMaintainers } from "../../src/sync/filters.js";
 import { debianSync } from "../../src/sync/debian/index.js";
 import type { PackageReport } from "../../src/sync/report.js";
 import type { IndexPlan, SyncProfile, SyncProgress } from "../../src/sync/types.js";
@@ -40,7 +40,13 @@ export async function runDebianSync(profile: TestProfile, root: string): Promise
   const fetcher = new LocalFetcher({ [`${MIRROR_URL}/`]: root });
   const warnings: string[] = [];
   const progress: SyncProgress[] = [];
-  const ctx = { fetcher, warn: (m: string) => warnings.push(m), progress: (p: SyncProgress) => progress.push(p), accept: compileFilter(profile) };
+  const ctx = {
+    fetcher,
+    warn: (m: string) => warnings.push(m),
+    progress: (p: SyncProgress) => progress.push(p),
+    accept: compileFilter(profile),
+    readsMaintainers: filterReadsMaintainers(profile),
+  };
   const plans = await debianSync.plan(profile, ctx);
   const reports: PackageReport[] = [];
   for (const plan of plans) reports.push(...(await plan.build()));

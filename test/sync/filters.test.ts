@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileFilter } from "../../src/sync/filters.js";
+import { compileFilter, filterReadsMaintainers } from "../../src/sync/filters.js";
 import type { FilterSubject } from "../../src/sync/report.js";
 
 const subject = (binaryName: string, extra: Partial<FilterSubject> = {}): FilterSubject => ({
@@ -70,5 +70,19 @@ describe("filter rules (rebuilderd rules.rs semantics)", () => {
     expect(f(subject("hello"))).toBe(true);
     expect(f(subject("other", { maintainers: ["Jane <j@example.org>"] }))).toBe(true);
     expect(f(subject("other"))).toBe(false);
+  });
+});
+
+describe("whether a filter reads maintainers (the parsers skip them otherwise)", () => {
+  const reads = (p: Partial<Parameters<typeof filterReadsMaintainers>[0]>) => filterReadsMaintainers({ include: [], maintainers: [], ...p });
+
+  it("reads them for the legacy maintainers list and for a rule with a maintainer", () => {
+    expect(reads({ maintainers: ["Jane"] })).toBe(true);
+    expect(reads({ include: [{ exclude: true, binary_pkgs: ["x"] }, { exclude: false, maintainer: "Jane" }] })).toBe(true);
+  });
+
+  it("does not for name, component or no rules", () => {
+    expect(reads({})).toBe(false);
+    expect(reads({ include: [{ exclude: false, component: "main", source_pkgs: ["lib*"] }] })).toBe(false);
   });
 });
