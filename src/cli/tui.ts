@@ -10,6 +10,7 @@ import { DEFAULT_SYNC_INTERVAL, loadEngineConfig, type SyncScheduleConfig } from
 import { defaultSyncConfigPath } from "../engine/paths.js";
 import { runDoctor } from "../engine/diagnostics/doctor.js";
 import { installedPackages } from "../engine/installed.js";
+import { selfCommand } from "../engine/self-command.js";
 import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { systemRoot } from "../sync/default-profiles.js";
 import { endpointCookie } from "./client/endpoint-cookie.js";
@@ -43,6 +44,20 @@ function syncSettings(dataDir: string, syncConfig: string | undefined, warn: (m:
       stringify({ profile: Object.fromEntries(chosen.profiles.map(({ name, ...profile }) => [name, profile])) }),
   );
   return { profiles: [], interval: DEFAULT_SYNC_INTERVAL, config: generated };
+}
+
+/**
+ * Under Bun, mimalloc gives freed pages back to the system and faults them in again for the next
+ * frame, and every Ink frame allocates tens of thousands of short-lived objects: that churn
+ * (madvise, page faults) was over half the CPU of a keypress (bench:tui key_cpu_ms ~85 -> ~25).
+ * mimalloc reads MIMALLOC_PURGE_DELAY when the process starts, so the TUI starts itself again in
+ * place with freed memory kept for reuse (-1): same process id and terminal, nothing opened yet.
+ * Its peak memory is what it was; it just does not shrink after a peak.
+ */
+function keepFreedMemory(): void {
+  if (typeof process.versions.bun !== "string" || process.env.MIMALLOC_PURGE_DELAY !== undefined) return;
+  const self = selfCommand();
+  process.execve(self.command, [self.command, ...self.args, ...process.argv.slice(2)], { ...process.env, MIMALLOC_PURGE_DELAY: "-1" });
 }
 
 /** Ink, React and the views load only when the UI starts: every other command starts without them. */
@@ -93,6 +108,7 @@ export function registerTuiCommand(program: Command): void {
     .option("--remote <url>", "show a running `rebuilder serve` (or rebuilderd) instead of running the engine here; actions use the admin cookie found as rebuildctl finds it")
     .action(async (o: TuiOptions, cmd: Command) => {
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error("rebuilder tui needs a terminal: run it in one (for scripts use `rebuilder status`, `queue ls` or `build --until-idle`)");
+      keepFreedMemory();
       const ctx = CliContext.of(cmd);
       if (o.remote) return remoteTui(o.remote, ctx.options.config);
       const config = ctx.config();
