@@ -24,15 +24,20 @@ export class TmuxSession {
     execFileSync("tmux", ["send-keys", "-t", this.name, ...(literal ? ["-l"] : []), keys]);
   }
 
-  /** Polls the screen every `pollMs` until it matches; `within` bounds the wait (a failure, not a measurement). */
-  async waitFor(what: string | RegExp, within = 60_000, pollMs = 100): Promise<string> {
+  /** Polls the screen until it matches; `within` bounds the wait (a failure, not a measurement). */
+  async waitFor(what: string | RegExp, within = 60_000): Promise<string> {
     const deadline = Date.now() + within;
     for (;;) {
       const screen = this.screen();
       if (typeof what === "string" ? screen.includes(what) : what.test(screen)) return screen;
       if (Date.now() > deadline) throw new Error(`the screen never showed ${what}; it shows:\n${screen}`);
-      await new Promise((r) => setTimeout(r, pollMs));
+      await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** Appends everything the program writes to the terminal to `file`, as tmux reads it. */
+  pipeOutput(file: string): void {
+    execFileSync("tmux", ["pipe-pane", "-O", "-t", this.name, `exec cat >> '${file.replace(/'/g, `'\\''`)}'`]);
   }
 
   resize(columns: number, rows: number): void {
