@@ -53,6 +53,15 @@ describe("deb822 reader", () => {
     );
   });
 
+  it("reads a value repeated from the stanza before as written, never a look-alike of it", () => {
+    const bytes = Buffer.concat([
+      Buffer.from("Package: a\nMaintainer: J\u00e9\n\nPackage: b\nMaintainer: J"),
+      Buffer.from([0xe9]),
+      Buffer.from("\n\nPackage: c\nMaintainer: Jo\n\nPackage: d\nMaintainer:  Jo \n"),
+    ]);
+    expect(parseChunks([bytes]).map((s) => s.Maintainer)).toEqual(["J\u00e9", "J\ufffd", "Jo", "Jo"]);
+  });
+
   it("tells only whether a field listed as checked-only has a value", () => {
     const out: Stanza<(typeof FIELDS)[number]>[] = [];
     const parser = new Deb822Parser("t", FIELDS, (s) => out.push(s), ["Binary", "Uploaders"]);
