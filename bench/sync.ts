@@ -3,11 +3,12 @@
  * an empty store, against the floor of merely decompressing the same .xz files in this process;
  * then a re-sync of the unchanged index. Then the same for the binary users run: dist/rebuilder
  * (built first when missing or older than the sources) as a whole process, against native
- * `xz -dc` of the same three files, with its peak RSS. Prints one `name: value` line per figure.
+ * `xz -dc` of the same three files, with its peak RSS. Prints one `name: value` line per figure,
+ * with the machine's 1-minute load average at the start and the end beside the wall-clock ones.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { decompressStream } from "../src/engine/compression.js";
 import { defaultEngineConfig } from "../src/engine/config.js";
@@ -100,7 +101,8 @@ async function binaryFigures(): Promise<[string, string | number][]> {
   }
 }
 
-
+// Wall-clock numbers on a shared machine mean little without the load beside them.
+const loadBefore = loadavg()[0]!;
 const dataDir = mkdtempSync(join(tmpdir(), "rebuilder-bench-sync-"));
 try {
   const floor = await floorSeconds();
@@ -120,6 +122,7 @@ try {
     ["peak_rss_mb", (process.resourceUsage().maxRSS / 1024).toFixed(0)],
   ];
   lines.push(...(await binaryFigures()));
+  lines.push(["loadavg_1m_start", loadBefore.toFixed(2)], ["loadavg_1m_end", loadavg()[0]!.toFixed(2)]);
   for (const [name, value] of lines) console.log(`${name}: ${value}`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
