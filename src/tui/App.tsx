@@ -1,6 +1,6 @@
 /** The TUI: a tab bar, the current view sized to the terminal, a footer; global keys (views, help, quit). */
 import { Box, Text, useInput } from "ink";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { KeyCaptureContext, SourceContext } from "./app-context.js";
 import { HelpOverlay } from "./components/HelpOverlay.js";
 import { TabBar } from "./components/TabBar.js";
@@ -30,7 +30,7 @@ export function App({ source, onQuit, quitNotice = "Finishing running builds (an
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState(initialView);
   const [help, setHelp] = useState(false);
-  const [captured, setCaptured] = useState(false);
+  const captured = useRef(false);
   const [quits, setQuits] = useState(0);
   const logs = useMemo(() => new SlotLogs(source, 8), [source]);
   const sync = useMemo(() => new SyncProgress(source), [source]);
@@ -41,12 +41,14 @@ export function App({ source, onQuit, quitNotice = "Finishing running builds (an
     },
     [logs, sync],
   );
-  const capture = useCallback((c: boolean) => setCaptured(c), []);
+  const capture = useCallback((c: boolean) => {
+    captured.current = c;
+  }, []);
 
   useInput((input, key) => {
     if (key.ctrl && input === "c") return quit();
     if (help) return setHelp(false);
-    if (captured) return;
+    if (captured.current) return;
     if (input === "q") quit();
     else if (input === "?") setHelp(true);
     else if (key.tab) setView((v) => (v + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length);

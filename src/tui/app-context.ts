@@ -1,5 +1,5 @@
 /** What the App provides to every view: the data source, and a way to claim the keyboard while typing. */
-import { createContext, useContext, useEffect } from "react";
+import { createContext, useContext } from "react";
 import type { TuiSource } from "./data/source.js";
 
 export const SourceContext = createContext<TuiSource | null>(null);
@@ -10,13 +10,8 @@ export function useSource(): TuiSource {
   return source;
 }
 
-/** Set by a view while a text entry is open, so that `q`, Tab and `?` are typed, not obeyed. */
+/**
+ * Set by a view while a text entry is open, so that `q`, Tab and `?` are typed, not obeyed; set
+ * at once when the entry opens, for the keys that follow in the same tick.
+ */
 export const KeyCaptureContext = createContext<(captured: boolean) => void>(() => {});
-
-export function useCaptureKeys(captured: boolean): void {
-  const setCaptured = useContext(KeyCaptureContext);
-  useEffect(() => {
-    setCaptured(captured);
-    return () => setCaptured(false);
-  }, [captured, setCaptured]);
-}

@@ -159,6 +159,24 @@ describe("tui views", () => {
     expect(leaks(frames())).toEqual([]);
   });
 
+  it("packages: a search typed fast or pasted is typed, not obeyed as keys", async () => {
+    const { ui, see, press } = start(4);
+    await see(/1 of 303/);
+    // All in one input, as a paste arrives: the r of "filler" must not requeue, the Enter accepts.
+    await press("/filler-299\r");
+    await see(/1 of 1\b/);
+    expect(ui.lastFrame()).toMatch(/filler-299 1\.0-1/);
+    expect(ui.lastFrame()).toContain("search: filler-299");
+    // Separate keys in one tick, before the entry is drawn: q is typed (and erased), not a quit.
+    await press("/", ..."\u007f".repeat(10), ENTER);
+    await see(/1 of 303/);
+    for (const k of ["/", "filler-29", "q", "\u007f", "8", ENTER]) ui.stdin.write(k);
+    await see(/1 of 1\b/);
+    expect(ui.lastFrame()).toMatch(/filler-298 1\.0-1/);
+    expect(ui.lastFrame()).not.toContain("requeued");
+    expect(quits).toEqual([]);
+  });
+
   it("keys: Tab cycles views, ? shows help, q asks to quit once and again", async () => {
     const { ui, see, press } = start();
     await see("Verdicts");

@@ -42,6 +42,7 @@ export function useTextViewer(lines: string[], height: number, active: boolean, 
 
   useInput(
     (ch, key) => {
+      if (input.handle(ch, key)) return;
       if (key.escape) onClose();
       else if (key.downArrow || ch === "j") scrollTo(top + 1);
       else if (key.upArrow || ch === "k") scrollTo(top - 1);
@@ -49,11 +50,11 @@ export function useTextViewer(lines: string[], height: number, active: boolean, 
       else if (key.pageUp || ch === "b") scrollTo(top - height);
       else if (key.home || ch === "g") scrollTo(0);
       else if (key.end || ch === "G") scrollTo(maxTop);
-      else if (ch === "/") input.start();
+      else if (ch.startsWith("/")) input.start(ch.slice(1));
       else if (ch === "n") jump(at < 0 ? top : at, true);
       else if (ch === "N") jump(at < 0 ? top : at, false);
     },
-    { isActive: active && !input.editing },
+    { isActive: active },
   );
 
   return { top, search: { editing: input.editing, value: input.value }, matches, message };

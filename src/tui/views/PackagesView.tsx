@@ -90,15 +90,15 @@ export function PackagesView({ height, width, active }: { height: number; width:
   const actions = usePackageActions(setMessage, list.reload);
   useInput(
     (ch, key) => {
-      if (list.navigate(ch, key)) return;
-      if (ch === "/") input.start();
+      if (input.handle(ch, key) || list.navigate(ch, key)) return;
+      if (ch.startsWith("/")) return input.start(ch.slice(1));
       const p = list.current;
       if (!p) return;
       if (key.return) setOpen(p);
       else if (ch === "r") void actions.requeue(p);
       else if (ch === "x") void actions.drop(p);
     },
-    { isActive: active && open === null && !input.editing },
+    { isActive: active && open === null },
   );
   if (open) return <History pkg={open} height={height} active={active} onClose={() => setOpen(null)} />;
   const nameWidth = Math.max(20, width - 52);

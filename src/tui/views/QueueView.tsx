@@ -28,10 +28,10 @@ export function QueueView({ height, width, active }: { height: number; width: nu
   const now = useNow(active && ticking);
   useInput(
     (ch, key) => {
-      if (list.navigate(ch, key)) return;
-      if (ch === "/") input.start();
+      if (input.handle(ch, key) || list.navigate(ch, key)) return;
+      if (ch.startsWith("/")) input.start(ch.slice(1));
     },
-    { isActive: active && !input.editing },
+    { isActive: active },
   );
   const nameWidth = Math.max(20, width - 70);
   return (
