@@ -2,7 +2,8 @@
  * bench:tui — the compiled binary's `rebuilder tui` in a real terminal (tmux, 120×40) over a
  * store holding the bookworm slice (63,000+ binaries): CPU while idle on the dashboard, CPU
  * while 8 slots stream build logs on the slots view (a backend script printing 50 lines a
- * second each), peak RSS, and the time from a keypress to the frame that shows it. CPU is the
+ * second each), peak RSS, and the time from a keypress to the first bytes of the frame that
+ * shows it (`npm run bench:tui -- PATH` measures another binary). CPU is the
  * binary's own (utime + stime from /proc, all threads; backend processes are not counted), as
  * a share of one core. Prints `name: value` lines; targets: idle ≤ 0.02, streaming ≤ 0.15,
  * RSS ≤ 250 MB, key ≤ 50 ms (median of 20 on the packages view; also the CPU spent per key and
@@ -22,7 +23,7 @@ import { TmuxSession } from "../test/tui/tmux.js";
 import { syncBookworm } from "./bookworm.js";
 
 const root = resolve(import.meta.dirname, "..");
-// `npm run bench:tui -- PATH` measures another build of the binary (dist/rebuilder is built when missing).
+// dist/rebuilder unless a path is given; it is built when missing.
 const binary = process.argv[2] ? resolve(process.argv[2]) : join(root, "dist/rebuilder");
 const TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 const SLOTS = 8;

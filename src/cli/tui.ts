@@ -55,7 +55,7 @@ function syncSettings(dataDir: string, syncConfig: string | undefined, warn: (m:
  * Its peak memory is what it was; it just does not shrink after a peak.
  */
 function keepFreedMemory(): void {
-  if (typeof process.versions.bun !== "string" || process.env.MIMALLOC_PURGE_DELAY !== undefined) return;
+  if (typeof process.versions.bun !== "string" || !process.execve || process.env.MIMALLOC_PURGE_DELAY !== undefined) return;
   const self = selfCommand();
   process.execve(self.command, [self.command, ...self.args, ...process.argv.slice(2)], { ...process.env, MIMALLOC_PURGE_DELAY: "-1" });
 }
