@@ -9,6 +9,7 @@ import { ApiAuth } from "../engine/api/auth.js";
 import { loadOrCreateServerCookie } from "../engine/api/cookie.js";
 import type { RunSummary } from "../engine/workers/index.js";
 import { CliContext, warn } from "./context.js";
+import { keepFreedMemory } from "./keep-freed-memory.js";
 import { safe } from "./terminal.js";
 
 const log = (message: string) => process.stderr.write(`rebuilder: ${safe(message)}\n`);
@@ -28,6 +29,7 @@ export function registerServeCommand(program: Command): void {
       return Number(v);
     })
     .action(async (o: { bind?: string; slots?: number }, cmd: Command) => {
+      keepFreedMemory();
       const ctx = CliContext.of(cmd);
       const config = ctx.config();
       if (o.slots !== undefined) config.slots.count = o.slots;
