@@ -10,12 +10,12 @@ import { DEFAULT_SYNC_INTERVAL, loadEngineConfig, type SyncScheduleConfig } from
 import { defaultSyncConfigPath } from "../engine/paths.js";
 import { runDoctor } from "../engine/diagnostics/doctor.js";
 import { installedPackages } from "../engine/installed.js";
-import { selfCommand } from "../engine/self-command.js";
 import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { systemRoot } from "../sync/default-profiles.js";
 import { endpointCookie } from "./client/endpoint-cookie.js";
 import { RebuilderdClient } from "./client/rebuilderd-client.js";
 import { CliContext } from "./context.js";
+import { keepFreedMemory } from "./keep-freed-memory.js";
 import { safe } from "./terminal.js";
 
 interface TuiOptions {
@@ -47,21 +47,7 @@ function syncSettings(dataDir: string, syncConfig: string | undefined, warn: (m:
 }
 
 /**
- * Under Bun, mimalloc gives freed pages back to the system and faults them in again for the next
- * frame, and every Ink frame allocates tens of thousands of short-lived objects: that churn
- * (madvise, page faults) was over half the CPU of a keypress (bench:tui key_cpu_ms ~85 -> ~25).
- * mimalloc reads MIMALLOC_PURGE_DELAY when the process starts, so the TUI starts itself again in
- * place with freed memory kept for reuse (-1): same process id and terminal, nothing opened yet.
- * Its peak memory is what it was; it just does not shrink after a peak.
- */
-function keepFreedMemory(): void {
-  if (typeof process.versions.bun !== "string" || !process.execve || process.env.MIMALLOC_PURGE_DELAY !== undefined) return;
-  const self = selfCommand();
-  process.execve(self.command, [self.command, ...self.args, ...process.argv.slice(2)], { ...process.env, MIMALLOC_PURGE_DELAY: "-1" });
-}
-
-/** Ink, React and the views load only when the UI starts: every other command starts without them. */
-/**
+ * Ink, React and the views load only when the UI starts: every other command starts without them.
  * Ink decides once, when it loads, whether it runs under CI (`CI` or `CONTINUOUS_INTEGRATION` set)
  * and then draws only the last frame at exit. The TUI is interactive whatever the environment
  * says, so those variables are hidden while Ink loads and restored afterwards (builds still see them).
