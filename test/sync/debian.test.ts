@@ -212,10 +212,12 @@ describe("Debian grouping", () => {
 
   it("reports parse progress per file", async () => {
     const { progress } = await sync();
-    expect(progress).toEqual([
+    // The files are decoded and parsed at the same time: they report in either order.
+    expect(progress).toHaveLength(2);
+    expect(progress).toEqual(expect.arrayContaining([
       { kind: "parse", file: `${MIRROR_URL}/dists/sid/main/source/Sources.xz`, packages: 4 },
       { kind: "parse", file: `${MIRROR_URL}/dists/sid/main/binary-amd64/Packages.xz`, packages: 7 },
-    ]);
+    ]));
   });
 
   it("fails when the Sources index is missing", async () => {
