@@ -1,5 +1,7 @@
 /** Our colours for verdicts and for diffoscope's text diff (its own escape codes are never passed through). */
-export function statusColour(status: string | null | undefined): string {
+import type { Colour } from "./fit-line.js";
+
+export function statusColour(status: string | null | undefined): Colour {
   switch (status) {
     case "GOOD":
       return "green";
@@ -16,7 +18,7 @@ export function statusColour(status: string | null | undefined): string {
  * diffoscope's text output nests differences under `├──`/`│` tree prefixes; inside them a line
  * of the unified diff starts with `-`, `+` or `@@`, and file headers with `---`/`+++`.
  */
-export function diffLineColour(line: string): string | undefined {
+export function diffLineColour(line: string): Colour | undefined {
   const body = line.replace(/^[│├└─┄ ]*/, "");
   if (/^(---|\+\+\+) /.test(body)) return "cyan";
   if (/^[│ ]*[├└]── /.test(line)) return "yellow";

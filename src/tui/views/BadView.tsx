@@ -1,5 +1,5 @@
 /** BAD results newest first; a new one appears as it is recorded. Enter or d opens the diffoscope report, l the build log. */
-import { Text, useInput } from "ink";
+import { useInput } from "ink";
 import { useState } from "react";
 import { oneLine } from "../../cli/terminal.js";
 import type { EngineEvent } from "../../engine/events.js";
@@ -34,15 +34,14 @@ export function BadView({ height, width, active }: { height: number; width: numb
       header={`${cell("package", nameWidth)} ${cell("release / arch", 26)} built             diff`}
       list={list}
       height={height}
+      width={width}
       empty="no BAD result yet"
       rowKey={(b) => b.artifact_id}
       rowDeps={[nameWidth]}
-      renderRow={(b) => (
-        <>
-          <Text color="red">{cell(oneLine(`${b.name} ${b.version}`), nameWidth)}</Text> {cell(oneLine(`${b.distribution} ${b.release ?? ""} ${b.architecture}`), 26)}{" "}
-          {shortTime(b.built_at)} {b.has_diffoscope ? "yes" : "no"}
-        </>
-      )}
+      renderRow={(b) => [
+        { text: cell(oneLine(`${b.name} ${b.version}`), nameWidth), colour: "red" },
+        ` ${cell(oneLine(`${b.distribution} ${b.release ?? ""} ${b.architecture}`), 26)} ${shortTime(b.built_at)} ${b.has_diffoscope ? "yes" : "no"}`,
+      ]}
     />
   );
 }

@@ -3,6 +3,7 @@ import { Box, Text } from "ink";
 import { oneLine } from "../../cli/terminal.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { useSource } from "../app-context.js";
+import { FixedLine } from "../components/FixedLine.js";
 import type { VerdictCounts } from "../data/source.js";
 import type { SyncProgress } from "../data/sync-progress.js";
 import { statusColour } from "../colours.js";
@@ -27,7 +28,7 @@ function CountsRow({ label, counts, bold }: { label: string; counts: VerdictCoun
   );
 }
 
-export function DashboardView({ height, active, sync }: { height: number; active: boolean; sync: SyncProgress }) {
+export function DashboardView({ height, width, active, sync }: { height: number; width: number; active: boolean; sync: SyncProgress }) {
   const source = useSource();
   const { data, error } = useSnapshot(() => source.dashboard(), [], { active, reloadOn, minIntervalMs: 1000 });
   const progress = useLive(sync, { active, fps: 4 }).value;
@@ -56,9 +57,7 @@ export function DashboardView({ height, active, sync }: { height: number; active
         <CountsRow key={`${r.distribution} ${r.release}`} label={`${r.distribution} ${r.release ?? ""}`} counts={r} />
       ))}
       <Text dimColor>reproducible: GOOD of the rebuilds that were compared (GOOD + BAD)</Text>
-      <Text>
-        Queue: {count(data.queue.running)} running, {count(data.queue.waiting)} waiting, {count(data.queue.planned)} planned for a retry
-      </Text>
+      <FixedLine width={width} spans={[`Queue: ${count(data.queue.running)} running, ${count(data.queue.waiting)} waiting, ${count(data.queue.planned)} planned for a retry`]} />
       {data.installed && (
         <Text wrap="truncate-end">
           This machine ({data.installed.manager}): {count(data.installed.verified)} of {count(data.installed.known)} installed packages the store knows are verified (
@@ -72,10 +71,10 @@ export function DashboardView({ height, active, sync }: { height: number; active
         const live = progress.get(name);
         return (
           <Box key={name} flexDirection="column">
-            <Text wrap="truncate-end">
-              {cell(oneLine(name), 24)}
-              {live ? <Text color="cyan">{oneLine(live)}</Text> : `last ${shortTime(p?.last_finished ?? null)} · next ${shortTime(p?.next_run ?? null)}`}
-            </Text>
+            <FixedLine
+              width={width}
+              spans={[cell(oneLine(name), 24), live ? { text: live, colour: "cyan" } : `last ${shortTime(p?.last_finished ?? null)} · next ${shortTime(p?.next_run ?? null)}`]}
+            />
             {!live && p?.last_error ? (
               <Box height={2} paddingLeft={2}>
                 <Text color="red" wrap="wrap">

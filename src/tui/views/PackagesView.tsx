@@ -108,16 +108,15 @@ export function PackagesView({ height, width, active }: { height: number; width:
         header={`${cell("package", nameWidth)} ${cell("release / arch", 30)} status`}
         list={list}
         height={height - 1}
+        width={width}
         empty={search ? `no package name contains "${oneLine(search)}"` : "no package in the store yet: sync first"}
         rowKey={(p) => p.id}
         rowDeps={[nameWidth]}
-        renderRow={(p) => (
-          <>
-            {cell(oneLine(`${p.name} ${p.version}`), nameWidth)} {cell(oneLine(`${p.distribution} ${p.release ?? ""} ${p.architecture}`), 30)}{" "}
-            <Text color={statusColour(p.status)}>{cell(p.status ?? "UNKWN", 6)}</Text>
-            {p.queued ? " queued" : ""}
-          </>
-        )}
+        renderRow={(p) => [
+          `${cell(oneLine(`${p.name} ${p.version}`), nameWidth)} ${cell(oneLine(`${p.distribution} ${p.release ?? ""} ${p.architecture}`), 30)} `,
+          { text: cell(p.status ?? "UNKWN", 6), colour: statusColour(p.status) },
+          p.queued ? " queued" : "",
+        ]}
       />
       <Text dimColor={!input.editing} wrap="truncate-end">
         {input.editing ? `search: ${input.value}█` : search ? `search: ${oneLine(search)} · ${oneLine(message)}` : oneLine(message)}

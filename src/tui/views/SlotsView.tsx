@@ -4,6 +4,7 @@ import { useState } from "react";
 import { oneLine } from "../../cli/terminal.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { useSource } from "../app-context.js";
+import { FixedLine } from "../components/FixedLine.js";
 import type { SlotLogs } from "../data/slot-logs.js";
 import { cell, duration, fromWire } from "../format.js";
 import { useLive } from "../hooks/use-live.js";
@@ -63,22 +64,24 @@ export function SlotsView({ height, width, active, logs: slotLogs }: { height: n
           const lines = s.job ? (logs.get(s.name) ?? []).slice(-logLines) : [];
           // Flat, one node per screen line: every node is laid out and drawn again in each frame.
           return [
-            <Text key={s.name} wrap="truncate-end" inverse={i === selected}>
-              {cell(s.name, 8)} <Text color={STATE_COLOUR[s.state]}>{cell(state, 14)}</Text>
-              {s.job
-                ? ` ${cell(oneLine(`${s.job.name} ${s.job.version}`), Math.max(16, width - 60))} ${cell(oneLine(s.job.backend), 14)} ${s.job.started_at ? duration(now - fromWire(s.job.started_at)) : ""}`
-                : ""}
-            </Text>,
+            <FixedLine
+              key={s.name}
+              width={width}
+              inverse={i === selected}
+              spans={[
+                `${cell(oneLine(s.name), 8)} `,
+                { text: cell(state, 14), colour: STATE_COLOUR[s.state] },
+                s.job
+                  ? ` ${cell(oneLine(`${s.job.name} ${s.job.version}`), Math.max(16, width - 60))} ${cell(oneLine(s.job.backend), 14)} ${s.job.started_at ? duration(now - fromWire(s.job.started_at)) : ""}`
+                  : "",
+              ]}
+            />,
             s.error && (
               <Text key={`${s.name} error`} wrap="truncate-end" color="red">
                 {`  ${oneLine(s.error)} (p resumes)`}
               </Text>
             ),
-            ...lines.map((l, j) => (
-              <Text key={`${s.name} ${j}`} wrap="truncate-end" dimColor>
-                {`  ${oneLine(l)}`}
-              </Text>
-            )),
+            ...lines.map((l, j) => <FixedLine key={`${s.name} ${j}`} width={width} dim spans={[`  ${l}`]} />),
           ];
         })}
       </Box>
