@@ -120,7 +120,7 @@ export function openDatabase(path: string): Database {
     // with "database is locked". The bookworm slice holds the lock ~8 s on a loaded 2-core
     // machine; a slow home server with a larger index takes several times that.
     driver.exec("PRAGMA busy_timeout = 120000");
-    // A sync writes tens of thousands of rows in one transaction; a 64 MiB page cache keeps it off the disk until commit.
+    // Reads (API listings, the TUI's windows) keep their pages here; a sync's import sets a small one of its own (sync/import.ts).
     driver.exec("PRAGMA cache_size = -65536");
     driver.exec("PRAGMA temp_store = MEMORY");
   } catch (err) {

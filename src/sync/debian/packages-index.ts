@@ -35,6 +35,17 @@ export interface PackagesListing {
   binaries: ListedBinary[];
 }
 
+/** `Source: name` or `Source: name (version)`; without a version the binary's own applies. */
+function parseSourceField(url: string, binary: string, value: string): { name: string; version: string | undefined } {
+  const open = value.indexOf(" (");
+  if (open < 0) return { name: checkPackageName(url, binary, "Source", value), version: undefined };
+  if (!value.endsWith(")")) throw new IndexError(url, `malformed Source ${JSON.stringify(value)}`, binary);
+  return {
+    name: checkPackageName(url, binary, "Source", value.slice(0, open)),
+    version: checkVersion(url, binary, "Source version", value.slice(open + 2, -1).trim()),
+  };
+}
+
 /** The binaries of one Packages file whose architecture `wanted` accepts; every stanza is checked. */
 export async function listPackages(
   { file, component }: PackagesFile,
@@ -46,22 +57,10 @@ export async function listPackages(
   await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
     const architecture = checkArchitecture(url, name, "Architecture", stanza.Architecture!);
     const filename = checkPoolPath(url, name, "Filename", stanza.Filename!);
-    let sourceName = name;
-    let sourceVersion: string | undefined;
-    if (stanza.Source) {
-      // `Source: name` or `Source: name (version)`.
-      const value = stanza.Source;
-      const open = value.indexOf(" (");
-      if (open < 0) sourceName = checkPackageName(url, name, "Source", value);
-      else {
-        if (!value.endsWith(")")) throw new IndexError(url, `malformed Source ${JSON.stringify(value)}`, name);
-        sourceName = checkPackageName(url, name, "Source", value.slice(0, open));
-        sourceVersion = checkVersion(url, name, "Source version", value.slice(open + 2, -1).trim());
-      }
-    }
+    const source = stanza.Source ? parseSourceField(url, name, stanza.Source) : { name, version: undefined };
     const sha256 = stanza.SHA256 === undefined ? undefined : checkSha256(url, name, "SHA256", stanza.SHA256);
     const size = stanza.Size === undefined ? undefined : Number(checkSize(url, name, "Size", stanza.Size));
-    if (wanted(architecture)) listed.push({ name, version, architecture, filename, sourceName, sourceVersion, sha256, size });
+    if (wanted(architecture)) listed.push({ name, version, architecture, filename, sourceName: source.name, sourceVersion: source.version, sha256, size });
   });
   return { url, component, binaries: listed };
 }
