@@ -4,7 +4,7 @@ import { zstdDecompress } from "../engine/compression.js";
 import { attestationBlob, buildLogBlob, diffoscopeBlob } from "../engine/store/queries/evidence.js";
 import { listBinaryPackages, type BinaryPackageFilter, type BinaryPackageRecord } from "../engine/store/queries/packages.js";
 import type { Database } from "../engine/store/index.js";
-import { clientFor, endpointOf, remoteBinaries, remoteEvidence, type EvidenceKind } from "./client/remote-commands.js";
+import { clientFor, endpointOf, evidenceTarget, remoteBinaries, remoteEvidence, type EvidenceKind } from "./client/remote-commands.js";
 import { BOLD, painter, statusColor, type Paint } from "./colors.js";
 import { CliContext } from "./context.js";
 import { showEvidence } from "./pager.js";
@@ -68,9 +68,10 @@ function registerEvidenceCommand(pkgs: Command, name: EvidenceKind, description:
     try {
       const db = ctx.store();
       const { total, records } = listBinaryPackages(db, filterFrom(o), { limit: 2 });
-      if (total !== 1) throw new Error(`package lookup matched ${total} packages, not exactly one; please be more specific`);
-      const data = blob(db, records[0]!);
-      if (!data) throw new Error(`${records[0]!.name} ${records[0]!.version} has no ${name} (not built yet${name === "log" ? "" : `, or none for its verdict`})`);
+      const r = evidenceTarget(name, total, records);
+      const data = blob(db, r);
+      // Built, but no such evidence for its verdict (a GOOD has no diffoscope, a BAD no attestation).
+      if (!data) throw new Error(`${r.name} ${r.version} has no ${name} for its latest rebuild (${r.status ?? "UNKWN"})`);
       await showEvidence(name, new TextDecoder().decode(zstdDecompress(data)));
     } finally {
       ctx.close();

@@ -8,7 +8,6 @@ import { endpointOf, remoteStatus } from "./client/remote-commands.js";
 import { painter } from "./colors.js";
 import { CliContext } from "./context.js";
 import { unbuildableText } from "./idle-problems.js";
-import { safe } from "./terminal.js";
 import { workerStatusLine } from "./workers.js";
 
 export function registerStatusCommand(program: Command): void {
@@ -26,13 +25,15 @@ export function registerStatusCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify({ ...s, unbuildable })}\n`);
           return;
         }
-        const lines = s.workers.map((w) => `${`${w.name} (${w.address})`.padEnd(40)} => ${w.status === null ? "idle" : JSON.stringify(w.status)}`);
+        // Names, addresses and statuses are made safe in workerStatusLine before they are coloured; the rest is ours.
+        const paint = painter(cmd);
+        const lines = s.workers.map((w) => workerStatusLine(w, paint));
         const p = s.packages;
         lines.push(`packages: ${p.GOOD} GOOD, ${p.BAD} BAD, ${p.FAIL} FAIL, ${p.UNKWN} UNKWN`);
         lines.push(`queue: ${s.queue.waiting} waiting, ${s.queue.running} running, ${s.queue.planned} planned for a retry`);
         const blocked = unbuildableText(unbuildable);
         if (blocked) lines.push(blocked);
-        process.stdout.write(`${safe(lines.join("\n"))}\n`);
+        process.stdout.write(`${lines.join("\n")}\n`);
       } finally {
         ctx.close();
       }

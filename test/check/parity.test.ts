@@ -6,6 +6,8 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { zstdCompress } from "../../src/engine/compression.js";
+import { toDbTime } from "../../src/engine/store/time.js";
 import { startServe, type Served } from "../serve/serve-process.js";
 import { ARCH_CORE_DB } from "../support/test-data.js";
 import { keyOf, seedStore, tempDir } from "./harness.js";
@@ -22,14 +24,17 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
   beforeAll(async () => {
     home = tempDir();
     const dataDir = join(home, "data");
-    (
-      await seedStore(dataDir, keyOf(1), [
-        { name: "acl", version: "2.3.1-3", status: "GOOD" },
-        { name: "bash", version: "5.2.15-2", status: "BAD" },
-        { name: "coreutils", version: "9.1-1" },
-        { name: "dash", version: "0.5.12-2", status: "FAIL" },
-      ])
-    ).close();
+    const db = await seedStore(dataDir, keyOf(1), [
+      { name: "acl", version: "2.3.1-3", status: "GOOD" },
+      { name: "bash", version: "5.2.15-2", status: "BAD" },
+      { name: "coreutils", version: "9.1-1" },
+      { name: "dash", version: "0.5.12-2", status: "FAIL" },
+    ]);
+    // A worker at work, and a diffoscope report for the BAD rebuild: what `status` and `pkgs diffoscope` show.
+    db.prepare("INSERT INTO workers (name, key, address, status, last_ping) VALUES (?, ?, ?, ?, ?)").run("builder-1", "key-1", "10.0.0.7", "working hard on dash 0.5.12-2", toDbTime(new Date()));
+    const diff = db.prepare("INSERT INTO diffoscope_logs (diffoscope_log) VALUES (?)").run(zstdCompress("--- bash.deb\n+++ bash.deb (rebuilt)\n")).lastInsertRowid;
+    db.prepare("UPDATE rebuild_artifacts SET diffoscope_log_id = ? WHERE name = 'bash'").run(diff);
+    db.close();
     const config = join(home, "rebuilder.conf");
     writeFileSync(config, "[diffoscope]\nenabled = false\n");
     served = await startServe({ dataDir, config, args: ["--slots", "0"] });
@@ -62,6 +67,15 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
     expect(none.code).toBe(1);
     const unbuilt = await remote("pkgs", "attestation", "--name", "coreutils");
     expect(unbuilt.stderr).toContain("Package has not been built yet");
+    // The local store fails with the same words and exit code.
+    expect(await local("pkgs", "log", "--name", "nosuchpkg")).toEqual(none);
+    expect(await local("pkgs", "attestation", "--name", "coreutils")).toEqual(unbuilt);
+  });
+
+  it("pkgs diffoscope prints the report of the BAD rebuild, the same locally and with -H", async () => {
+    const r = await remote("pkgs", "diffoscope", "--name", "bash");
+    expect(r).toEqual({ code: 0, stdout: "--- bash.deb\n+++ bash.deb (rebuilt)\n", stderr: "" });
+    expect(await local("pkgs", "diffoscope", "--name", "bash")).toEqual(r);
   });
 
   it("queue push needs the admin cookie, found through REBUILDERD_COOKIE_PATH; queue ls and drop follow", async () => {
@@ -92,6 +106,22 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
     expect(r.stdout).toContain("packages: 1 GOOD, 1 BAD, 1 FAIL, 1 UNKWN\n");
     expect(r.stdout).toMatch(/queue: \d+ waiting, 0 running, \d+ planned for a retry/);
     expect((await remote("workers", "ls", "--json")).stdout).toBe((await local("workers", "ls", "--json")).stdout);
+  });
+
+  it("status prints each worker as rebuildctl does, coloured with -C, the same locally and with -H", async () => {
+    const line = `builder-1 (10.0.0.7)${" ".repeat(20)} => "working hard on dash 0.5.12-2"`;
+    expect((await local("status")).stdout.split("\n")[0]).toBe(line);
+    expect((await remote("status")).stdout.split("\n")[0]).toBe(line);
+    const coloured = '\x1b[32mbuilder-1\x1b[0m (\x1b[33m10.0.0.7\x1b[0m)' + " ".repeat(20) + ' => \x1b[1m"working hard on dash 0.5.12-2"\x1b[0m';
+    expect((await local("-C", "status")).stdout.split("\n")[0]).toBe(coloured);
+    expect((await remote("-C", "status")).stdout.split("\n")[0]).toBe(coloured);
+  });
+
+  it("queue requeue BAD queues the BAD package again on the server, with the admin cookie", async () => {
+    expect(await admin("queue", "requeue", "BAD")).toMatchObject({ code: 0, stderr: "" });
+    expect((await remote("queue", "ls")).stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d bash 5\.2\.15-2 +"debian" Some\("bookworm"\) "amd64"$/m);
+    expect((await remote("queue", "ls")).stdout).not.toMatch(/ (acl|coreutils|dash) /);
+    expect((await admin("queue", "drop", "debian", "main", "bash")).code).toBe(0);
   });
 
   it("pkgs sync-stdin posts one PackageReport; a malformed one is refused before anything is sent", async () => {

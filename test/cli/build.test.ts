@@ -42,7 +42,7 @@ describe("rebuilder build --until-idle", () => {
     const f = fixture();
     const r = spawnSync(process.execPath, [cli, "--data-dir", f.dataDir, "pkgs", "log", "--name", "nothing"], { encoding: "utf8" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("rebuilder: error: package lookup matched 0 packages, not exactly one; please be more specific\n");
+    expect(r.stderr).toBe("rebuilder: error: Package lookup did not return exactly one result. Please be more specific\n");
   });
 
   it("builds the same with a relative --data-dir and -c, backend paths taken from the config file's folder", () => {

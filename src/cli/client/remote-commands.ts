@@ -41,14 +41,24 @@ export async function* remoteBinaries(client: RebuilderdClient, f: BinaryPackage
 /** `pkgs log|diffoscope|attestation -H`: exactly one package, then its evidence. */
 export type EvidenceKind = "log" | "diffoscope" | "attestation";
 
+/** rebuildctl's lookup errors (reference §5.2), word for word, for the local store and `-H` alike. */
+export const NOT_ONE_PACKAGE = "Package lookup did not return exactly one result. Please be more specific";
+export const NOT_BUILT = "Package has not been built yet";
+
+/** The lookup rebuildctl makes before fetching evidence: exactly one package, built (with an artifact, past the log). */
+export function evidenceTarget(kind: EvidenceKind, total: number, records: BinaryPackageRecord[]): BinaryPackageRecord {
+  if (total !== 1) throw new Error(NOT_ONE_PACKAGE);
+  const r = records[0]!;
+  if (r.build_id === null || (kind !== "log" && r.artifact_id === null)) throw new Error(NOT_BUILT);
+  return r;
+}
+
 export async function remoteEvidence(cmd: Command, kind: EvidenceKind, f: BinaryPackageFilter): Promise<void> {
   const client = clientFor(cmd);
   const { total, records } = await client.listBinaries(binaryQuery(f));
-  if (total !== 1) throw new Error("Package lookup did not return exactly one result. Please be more specific");
-  const r = records[0]!;
-  if (r.build_id === null || (kind !== "log" && r.artifact_id === null)) throw new Error("Package has not been built yet");
+  const r = evidenceTarget(kind, total, records);
   const data =
-    kind === "log" ? await client.buildLog(r.build_id) : kind === "diffoscope" ? await client.diffoscope(r.build_id, r.artifact_id!) : await client.attestationOf(r.build_id, r.artifact_id!);
+    kind === "log" ? await client.buildLog(r.build_id!) : kind === "diffoscope" ? await client.diffoscope(r.build_id!, r.artifact_id!) : await client.attestationOf(r.build_id!, r.artifact_id!);
   await showEvidence(kind, new TextDecoder().decode(data));
 }
 
