@@ -161,6 +161,17 @@ describe("rebuilder check", () => {
     expect(stuck.hits).toHaveLength(3);
   });
 
+  it("asks every remote at once, several packages in flight per remote", async () => {
+    const pkgs: Pkg[] = ["acl", "bash", "coreutils", "dash"].map((name) => ({ name, version: "1.0-1", status: "GOOD" }));
+    // Each answer takes a second: asked one by one, no server would ever hold two requests.
+    const slow = await Promise.all([17, 18].map(async (n) => serveStore(await seedStore(tempDir(), keyOf(n), pkgs), keyOf(n), { delayMs: 1000 })));
+    servers.push(...slow);
+    const r = await check("acl=1.0-1", "bash=1.0-1", "coreutils=1.0-1", "dash=1.0-1", "--remote", slow[0]!.url, "--remote", slow[1]!.url, "--json");
+    expect(JSON.parse(r.stdout).summary).toMatchObject({ packages: 4, verified: 4 });
+    // All four look-ups at once (then keys and attestations).
+    for (const s of slow) expect(s.maxInFlight()).toBeGreaterThanOrEqual(4);
+  });
+
   it("keeps remote answers: --offline answers from the cache with their age, a remote that went down falls back to it", async () => {
     const dir = tempDir();
     const data = join(dir, "data");

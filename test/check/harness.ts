@@ -80,6 +80,8 @@ export interface TestRebuilder {
   url: string;
   /** Requests served so far, by path. */
   hits: string[];
+  /** The most requests it was answering at one time. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -99,8 +101,12 @@ export interface ServerOptions {
 /** A real HTTP server on loopback answering from `db` as a rebuilderd would. */
 export async function serveStore(db: Database, key: SigningKey, opts: ServerOptions = {}): Promise<TestRebuilder> {
   const hits: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
     hits.push(new URL(req.url!, "http://x").pathname);
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.on("close", () => inFlight--);
     if (opts.delayMs) setTimeout(() => answer(req, res), opts.delayMs);
     else answer(req, res);
   });
@@ -144,6 +150,7 @@ export async function serveStore(db: Database, key: SigningKey, opts: ServerOpti
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

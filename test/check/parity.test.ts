@@ -159,6 +159,28 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
     expect((await remote("pkgs", "ls", "--distro", "archlinux", "--name", "acl")).stdout).toMatch(/^\[UNKWN\] acl 2\.3\.2-1 +\(archlinux, <none>, core, x86_64\)/);
   });
 
+  it("pkgs sync-profile -H reads the profile from a rebuilderd-sync.conf and posts its reports to the server", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "mirror/core"), { recursive: true });
+    copyFileSync(ARCH_CORE_DB, join(dir, "mirror/core/core.db"));
+    const syncConfig = join(dir, "rebuilderd-sync.conf");
+    writeFileSync(syncConfig, `[profile."arch-core"]\ndistro = "archlinux"\ncomponents = ["core"]\narchitectures = ["x86_64"]\nsource = "${dir}/mirror/$repo"\npkgs = ["bash"]\n`);
+    const r = await admin("pkgs", "sync-profile", "arch-core", "--sync-config", syncConfig);
+    expect(r.stderr).toMatch(/^Sending archlinux \(x86_64\) to rebuilderd \(1 packages\)\.\.\.$/m);
+    expect(r.code).toBe(0);
+    expect((await remote("pkgs", "ls", "--distro", "archlinux", "--name", "bash")).stdout).toMatch(/^\[UNKWN\] bash \S+ +\(archlinux, <none>, core, x86_64\)/);
+  });
+
+  it("queue ls --head stops after 25 jobs, the same locally and with -H", async () => {
+    // The Arch core packages synced above, never built: more than a head's worth.
+    expect((await admin("queue", "requeue", "UNKWN", "--distro", "archlinux")).code).toBe(0);
+    const all = (await remote("queue", "ls")).stdout.split("\n").filter(Boolean);
+    expect(all.length).toBeGreaterThan(25);
+    const [l, r] = [await local("queue", "ls", "--head"), await remote("queue", "ls", "--head")];
+    expect(r.stdout).toBe(l.stdout);
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual(all.slice(0, 25));
+  });
+
   it("check asks our serve and verifies its co-signed attestation against its published key", async () => {
     const other = tempDir();
     (await seedStore(join(other, "data"), keyOf(2), [{ name: "acl", version: "2.3.1-3" }])).close();
