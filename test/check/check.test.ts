@@ -5,6 +5,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { zstdDecompress } from "../../src/engine/compression.js";
+import { attestationBlob } from "../../src/engine/store/queries/evidence.js";
 import { deadUrl, keyOf, seedStore, serveStore, sha256, tempDir, type Pkg, type TestRebuilder } from "./harness.js";
 import { runCli, runCliProcess } from "./run-cli.js";
 
@@ -103,6 +105,21 @@ describe("rebuilder check", () => {
     expect(remote).toMatchObject({ status: "GOOD", verified: false, sha256: sha256("backdoored\n") });
     expect(remote.reason).toMatch(/attestation names sha256 [0-9a-f]{16}…, the index says [0-9a-f]{16}…/);
     expect(out.packages[0]).toMatchObject({ verified: false, remote_good: 0 });
+    expect(r.code).toBe(1);
+  });
+
+  it("does not count a correctly signed attestation of another artifact (a replayed one), and says which it names", async () => {
+    const db = await seedStore(tempDir(), keyOf(19), [
+      { name: "acl", version: "2.3.1-3", status: "GOOD" },
+      { name: "dash", version: "0.5.12-2", status: "GOOD" },
+    ]);
+    const dash = db.prepare<{ id: number }>("SELECT id FROM rebuild_artifacts WHERE name = 'dash'").get()!.id;
+    const replayed = zstdDecompress(attestationBlob(db, dash)!);
+    const replayer = await serveStore(db, keyOf(19), { tamper: (json) => (new TextDecoder().decode(json).includes("acl_") ? replayed : json) });
+    servers.push(replayer);
+    const r = await check("acl", "--remote", replayer.url, "--threshold", "2");
+    expect(r.stdout).toMatch(/remotes 0\/1 GOOD {2}not verified/);
+    expect(r.stdout).toContain(`${replayer.url}: GOOD not counted: attestation is for dash_0.5.12-2_amd64.deb, not acl_2.3.1-3_amd64.deb`);
     expect(r.code).toBe(1);
   });
 

@@ -43,6 +43,8 @@ describe("shell completions", () => {
     const zsh = zshCompletion(program);
     const fish = fishCompletion(program);
     expect(zsh.startsWith("#compdef rebuilder\n")).toBe(true);
+    // zsh ties path, fpath, cdpath and manpath to its environment: a local one would empty $PATH while completing.
+    expect(zsh).not.toMatch(/\blocal\b[^\n]*\b(path|fpath|cdpath|manpath)\b/);
     expect(zsh).toContain("'pkgs') echo 'sync sync-profile log diffoscope attestation ls sync-stdin");
     expect(fish).toContain("complete -c rebuilder -n '__fish_seen_subcommand_from remote; and not __fish_seen_subcommand_from add rm ls' -a 'add'");
     expect(fish).toContain("complete -c rebuilder -n '__fish_seen_subcommand_from check' -l trust-unsigned");
