@@ -115,6 +115,9 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
     const coloured = '\x1b[32mbuilder-1\x1b[0m (\x1b[33m10.0.0.7\x1b[0m)' + " ".repeat(20) + ' => \x1b[1m"working hard on dash 0.5.12-2"\x1b[0m';
     expect((await local("-C", "status")).stdout.split("\n")[0]).toBe(coloured);
     expect((await remote("-C", "status")).stdout.split("\n")[0]).toBe(coloured);
+    const table = await local("workers", "ls");
+    expect(table.stdout).toMatch(/^ {3}1 {2}online {3}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}builder-1 \(10\.0\.0\.7\) +=> "working hard on dash 0\.5\.12-2"\n$/);
+    expect((await remote("workers", "ls")).stdout).toBe(table.stdout);
   });
 
   it("queue requeue BAD queues the BAD package again on the server, with the admin cookie", async () => {
@@ -143,6 +146,11 @@ describe("rebuildctl parity: local store and -H against rebuilder serve", () => 
     const r = await runCliWithStdin(stdin, () => admin("pkgs", "sync-stdin"));
     expect(r.code).toBe(0);
     expect((await remote("pkgs", "ls", "--name", "zstd")).stdout).toMatch(/^\[UNKWN\] zstd 1\.5\.4\+dfsg2-5 /);
+    // Without -H the same report goes into a local store.
+    const elsewhere = tempDir();
+    const imported = await runCliWithStdin(stdin, () => runCli(elsewhere, ["pkgs", "sync-stdin"]));
+    expect(imported).toMatchObject({ code: 0, stdout: "" });
+    expect((await runCli(elsewhere, ["pkgs", "ls"])).stdout).toMatch(/^\[UNKWN\] zstd 1\.5\.4\+dfsg2-5 +\(debian, bookworm, main, amd64\) "https:\/\/mirror\.test\/pool\/zstd_1\.5\.4\+dfsg2-5_amd64\.deb"\n$/);
     writeFileSync(stdin, JSON.stringify({ ...report, packages: "nope" }));
     const bad = await runCliWithStdin(stdin, () => admin("pkgs", "sync-stdin"));
     expect(bad.code).toBe(1);
