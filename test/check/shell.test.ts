@@ -87,8 +87,11 @@ describe("check progress", () => {
       const args = ["check", "acl", "bash", "dash", "gzip", "--remote", slow.url];
       const onTerminal = await runAsync("script", ["-q", "-e", "-c", [process.execPath, cli, ...args].join(" "), "/dev/null"], env);
       expect(onTerminal).toMatch(/\r\x1b\[Kasked 1 remote: \d of 4 answers/);
+      // Coloured on a terminal without -C; plain in a pipe.
+      expect(onTerminal).toContain("\x1b[32mverified\x1b[0m");
       const piped = await runAsync(process.execPath, [cli, ...args], env);
       expect(piped).not.toContain("asked 1 remote");
+      expect(piped).not.toContain("\x1b[");
       expect(piped.split("\n").filter(Boolean)).toHaveLength(4);
     } finally {
       await slow.close();
