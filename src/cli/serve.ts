@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM: the first lets running builds finish, the second hands them back to the queue.
  */
 import type { Command } from "commander";
-import { listen, parseBindAddress, type Listener } from "../engine/api/adapter/index.js";
+import { parseBindAddress, type Listener } from "../engine/api/adapter/index.js";
 import { ApiAuth } from "../engine/api/auth.js";
 import { loadOrCreateServerCookie } from "../engine/api/cookie.js";
 import type { RunSummary } from "../engine/workers/index.js";
@@ -41,10 +41,9 @@ export function registerServeCommand(program: Command): void {
         const auth = new ApiAuth(cookie.cookie, config.worker);
         engine.sync.start();
         // Hono, prom-client and the routes load only here: every other command starts without them.
-        const { createApp } = await import("../engine/api/app.js");
-        const app = createApp({ engine, auth }, log);
+        const { listenApi } = await import("../engine/api/app.js");
         try {
-          listener = await listen({ fetch: (req, env) => app.fetch(req, env), ...bind });
+          listener = await listenApi({ engine, auth }, bind, log);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           const hint = code === "EADDRINUSE" ? "another program listens there; pick another with --bind ADDR:PORT" : "check the address given with --bind or [http] bind_addr";

@@ -9,6 +9,7 @@ import type { EngineConfig } from "./config.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./evidence/index.js";
 import { EventBus } from "./events.js";
 import { openStore, type Database } from "./store/index.js";
+import { openReader } from "./store/sqlite.js";
 import { announceImported } from "./queue-events.js";
 import { SyncSchedule } from "./sync-schedule.js";
 import type { SyncSummary } from "../sync/run.js";
@@ -33,6 +34,7 @@ export function signingKeyPath(dataDir: string): string {
 
 export class Engine {
   private closed = false;
+  private reader: Database | undefined;
 
   private constructor(
     readonly dataDir: string,
@@ -44,6 +46,15 @@ export class Engine {
     /** The periodic sync of `[sync]`; started by the faces that run for long (`serve`). */
     readonly sync: SyncSchedule,
   ) {}
+
+  /**
+   * A read-only connection to the store for the API's frequent reads (listings, single records):
+   * its reads share one snapshot per event-loop turn (see openReader). Opened on first use.
+   */
+  get reads(): Database {
+    if (this.closed) throw new Error("the engine is closed");
+    return (this.reader ??= openReader(this.db.path));
+  }
 
   /** Opens the store (migrating it), loads or creates the signing key and registers the slots. */
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -78,6 +89,7 @@ export class Engine {
     await Promise.all([this.sync.stop({ wait: !handBack }), this.slots.stop({ handBack })]);
     if (this.closed) return;
     this.closed = true;
+    this.reader?.close();
     this.db.close();
   }
 }

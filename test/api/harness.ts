@@ -7,8 +7,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
-import { listen, type Listener } from "../../src/engine/api/adapter/index.js";
-import { createApp } from "../../src/engine/api/app.js";
+import type { Listener } from "../../src/engine/api/adapter/index.js";
+import { listenApi } from "../../src/engine/api/app.js";
 import { ApiAuth } from "../../src/engine/api/auth.js";
 import { zstdCompress } from "../../src/engine/compression.js";
 import { parseEngineConfig } from "../../src/engine/config.js";
@@ -34,9 +34,8 @@ export async function startServer(configToml: string | ((root: string) => string
   config.slots.count = slots;
   const engine = await Engine.open({ dataDir: join(root, "data"), config, echoOutput: false });
   const errors: string[] = [];
-  const app = createApp({ engine, auth: new ApiAuth(COOKIE, config.worker) }, (m) => errors.push(m));
   engine.slots.start();
-  const listener: Listener = await listen({ fetch: (req, env) => app.fetch(req, env), hostname: "127.0.0.1", port: 0 });
+  const listener: Listener = await listenApi({ engine, auth: new ApiAuth(COOKIE, config.worker) }, { hostname: "127.0.0.1", port: 0 }, (m) => errors.push(m));
   return {
     url: `http://127.0.0.1:${listener.port}`,
     engine,

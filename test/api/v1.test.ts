@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isZstd, zstdCompress, zstdDecompress } from "../../src/engine/compression.js";
 import { publicKeyFromPem, verifyAttestation } from "../../src/engine/evidence/index.js";
+import { createApp } from "../../src/engine/api/app.js";
+import { ApiAuth } from "../../src/engine/api/auth.js";
 import { call, COOKIE, localReport, OTHER_KEY, startServer, storeSnapshot, WORKER_KEY, type TestServer } from "./harness.js";
 
 const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\.\d{9})?$/;
@@ -56,6 +58,23 @@ describe("packages, queue and a worker's round trip", () => {
     expect(queue.total).toBe(3);
     expect(queue.records[0]).toMatchObject({ priority: 1, started_at: null });
     expect(queue.records[0]!.queued_at).toMatch(ZONELESS);
+  });
+
+  it("answers binary records the same through the runtime's own router as through the app", async () => {
+    // Under Bun the socket's GET /api/v1/packages/binary/{id} is answered by Bun's router (app.ts
+    // directRoutes); the app answers the same request in memory. Under Node both are the app.
+    const app = createApp({ engine: server.engine, auth: new ApiAuth(COOKIE, server.engine.config.worker) });
+    const id = (await call(server, "GET", "/api/v1/packages/binary")).json<Page<Rec>>().records[0]!.id;
+    const paths = [`/api/v1/packages/binary/${id}`, `/api/v1/packages/binary/${id}?x=1`, `/api/v1/packages/binary/+${id}`, "/api/v1/packages/binary/999999"];
+    for (const path of [...paths, "/api/v1/packages/binary/abc", "/api/v1/packages/binary/99999999999", "/api/v1/packages/binary/-1", `/api/v1//packages/binary/${id}/`]) {
+      for (const method of ["GET", "HEAD"]) {
+        const direct = await call(server, method, path);
+        const viaApp = await app.request(path, { method });
+        const answer = (status: number, type: string | null | undefined, body: string) => ({ path, method, status, type: type ?? null, body });
+        expect(answer(direct.status, direct.headers["content-type"] as string | undefined, direct.text)).toEqual(answer(viaApp.status, viaApp.headers.get("content-type"), await viaApp.text()));
+      }
+    }
+    expect((await call(server, "GET", paths[0]!)).json()).toMatchObject({ id, name: "good", distribution: "archlinux" });
   });
 
   it("pages the way rebuildctl does (limit + after + sort=name) until an empty page, each record once", async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptStoreError, openStore } from "../../src/engine/store/index.js";
-import { openDatabase } from "../../src/engine/store/sqlite.js";
+import { openDatabase, openReader } from "../../src/engine/store/sqlite.js";
 import { migrate, SCHEMA_VERSION } from "../../src/engine/store/migrate.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "rebuilder-store-"));
@@ -68,6 +68,29 @@ describe("store", () => {
       }),
     ).toThrow("boom");
     expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM source_packages").get()?.n).toBe(0);
+    db.close();
+  });
+
+  it("gives the reader one snapshot per event-loop turn: later turns see new writes, and it cannot write", async () => {
+    const db = openStore(tempDir());
+    const addSource = db.prepare("INSERT INTO source_packages (name, version, distribution, release, last_seen) VALUES (?, '1', 'debian', 'sid', '2026-01-01 00:00:00')");
+    addSource.run("a");
+    const reader = openReader(db.path);
+    const count = () => reader.prepare<{ n: number }>("SELECT count(*) AS n FROM source_packages").get()!.n;
+    expect(count()).toBe(1);
+    addSource.run("b");
+    // Committed by the writer, but within the turn whose snapshot the reader already holds.
+    expect(count()).toBe(1);
+    expect(reader.prepare<{ name: string }>("SELECT name FROM source_packages ORDER BY name").all().map((r) => r.name)).toEqual(["a"]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(count()).toBe(2);
+    expect([...reader.prepare<{ name: string }>("SELECT name FROM source_packages ORDER BY name").iterate()].map((r) => r.name)).toEqual(["a", "b"]);
+    expect(() => reader.prepare("DELETE FROM source_packages").run()).toThrow(/readonly/i);
+    expect(count()).toBe(2);
+    // Closed with a snapshot open: the end of the turn finds nothing to end.
+    reader.close();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM source_packages").get()!.n).toBe(2);
     db.close();
   });
 

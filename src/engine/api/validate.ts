@@ -80,7 +80,11 @@ export function oneOf<T extends string>(value: string | null | undefined, allowe
 
 /** A path parameter that must be an i32; anything else is a 404, as actix answers. */
 export function pathId(c: Context, name = "id"): number {
-  const raw = c.req.param(name) ?? "";
+  return parseId(c.req.param(name) ?? "");
+}
+
+/** pathId's rule for a parameter the runtime's router cut from the path (app.ts directRoutes). */
+export function parseId(raw: string): number {
   const n = /^[+-]?\d{1,10}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < -I32 || n >= I32) throw notFound();
   return n;

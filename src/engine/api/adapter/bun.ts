@@ -1,10 +1,12 @@
 /** Serving the app in the compiled binary: Bun.serve. */
 import type { Listener, ServeOptions } from "./index.js";
 
-export function listenBun({ fetch, hostname, port }: ServeOptions): Promise<Listener> {
+export function listenBun({ fetch, routes = {}, hostname, port }: ServeOptions): Promise<Listener> {
   const server = Bun.serve({
     hostname,
     port,
+    // GET only: HEAD is answered from GET by Bun, other methods fall through to fetch.
+    routes: Object.fromEntries(Object.entries(routes).map(([path, handle]) => [path, { GET: (req: Bun.BunRequest) => handle(req.params) }])),
     // The app enforces the body limit itself while it streams the body, with a message saying so;
     // Bun's own limit (default 128 MiB) would answer an empty 413 first, or cut a larger limit short.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,

@@ -1,8 +1,13 @@
 /** The one runtime difference of the HTTP face: which server binds the app to a socket. */
 import type { ApiBindings } from "../env.js";
 
+/** GET handlers by path (`:name` parameters), for the runtime's own router to serve ahead of `fetch` (see app.ts directRoutes). */
+export type DirectRoutes = Record<string, (params: Record<string, string>) => Response>;
+
 export interface ServeOptions {
   fetch: (req: Request, env: ApiBindings) => Response | Promise<Response>;
+  /** Served by Bun's router; Node's has none, and `fetch` answers the same paths the same way. */
+  routes?: DirectRoutes;
   hostname: string;
   /** 0 picks a free port. */
   port: number;

@@ -73,7 +73,7 @@ export function pkgsRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
     }
     const status = oneOf(c.req.query("status"), V0_STATUSES, "query parameter status");
     if (status) filter.status = status;
-    const { records, lastModified } = listPkgReleases(db, filter);
+    const { records, lastModified } = listPkgReleases(engine.reads, filter);
     if (lastModified === null) return c.json(records);
     const modified = fromDbTime(lastModified);
     const since = Date.parse(c.req.header("if-modified-since") ?? "");

@@ -9,7 +9,9 @@ import { requireAdmin } from "../auth.js";
 import { readJsonBody } from "../body.js";
 import type { ApiDeps, ApiEnv } from "../env.js";
 import { notFound } from "../http-error.js";
-import { asObject, oneOf, optString, originQuery, pageQuery, pathId, queryBool, reqArray, reqString } from "../validate.js";
+import { jsonResponse } from "../responses.js";
+import { asObject, oneOf, optString, originQuery, pageQuery, parseId, pathId, queryBool, reqArray, reqString } from "../validate.js";
+import type { Engine } from "../../engine.js";
 
 /** A PackageReport (v0.27 shape; a v0.26 report-level `component` is ignored, as rebuilderd does). */
 export function parsePackageReport(body: unknown): PackageReport {
@@ -42,6 +44,17 @@ export function parsePackageReport(body: unknown): PackageReport {
   };
 }
 
+/**
+ * `GET /api/v1/packages/binary/{id}`, the API's most frequent request: served by the app's route and,
+ * under Bun, by the runtime's own router ahead of the app (app.ts directRoutes).
+ */
+export function binaryPackageById(engine: Engine, id: string): Response {
+  const record = getBinaryPackage(engine.reads, parseId(id));
+  if (!record) throw notFound();
+  return jsonResponse(record);
+}
+
+/** The listings and records read through `engine.reads` (one snapshot per event-loop turn); the import writes through `engine.db`. */
 export function packageRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
   const { db, config, events } = engine;
   const app = new Hono<ApiEnv>();
@@ -60,11 +73,11 @@ export function packageRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
 
   app.get("/packages/source", (c) => {
     const seen = queryBool(c, "seen_only");
-    return c.json(listSourcePackages(db, { ...originQuery(c), ...(seen === undefined ? {} : { seen_only: seen }) }, pageQuery(c)));
+    return c.json(listSourcePackages(engine.reads, { ...originQuery(c), ...(seen === undefined ? {} : { seen_only: seen }) }, pageQuery(c)));
   });
 
   app.get("/packages/source/:id", (c) => {
-    const record = listSourcePackages(db, { id: pathId(c) }, { limit: 1 }).records[0];
+    const record = listSourcePackages(engine.reads, { id: pathId(c) }, { limit: 1 }).records[0];
     if (!record) throw notFound();
     return c.json(record);
   });
@@ -77,14 +90,10 @@ export function packageRoutes({ engine, auth }: ApiDeps): Hono<ApiEnv> {
     if (sourceName !== undefined) filter.source_name = sourceName;
     const status = oneOf(c.req.query("status"), ["GOOD", "BAD", "UNKWN"] as const, "query parameter status");
     if (status) filter.status = status;
-    return c.json(listBinaryPackages(db, filter, pageQuery(c)));
+    return c.json(listBinaryPackages(engine.reads, filter, pageQuery(c)));
   });
 
-  app.get("/packages/binary/:id", (c) => {
-    const record = getBinaryPackage(db, pathId(c));
-    if (!record) throw notFound();
-    return c.json(record);
-  });
+  app.get("/packages/binary/:id", (c) => binaryPackageById(engine, c.req.param("id")));
 
   return app;
 }

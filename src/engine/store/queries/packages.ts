@@ -81,12 +81,16 @@ export function listBinaryPackages(db: Database, filter: BinaryPackageFilter, pa
   return withFreshness(paginate(db, { sql, params: where.params, columns: COLUMNS, ...(countSql ? { countSql } : {}) }, page));
 }
 
+const BINARY_BY_ID = `${BINARY_SELECT} WHERE bp.id = (SELECT ?)`;
+
 /**
  * `GET /api/v1/packages/binary/{id}`: one record by its id, or undefined. Its own statement (the
- * listing's, without the paging around it): the API's most frequent request.
+ * listing's, without the paging around it): the API's most frequent request. The id is given as
+ * `(SELECT ?)`: the SQLite inside Bun (3.54) re-plans a statement on every call when its planner
+ * looked at a bound value, as it does for `bp.id = ?` in this join: ~35 µs a lookup instead of ~8.
  */
 export function getBinaryPackage(db: Database, id: number): BinaryPackageRecord | undefined {
-  const row = db.prepare<BinaryPackageRecord>(`${BINARY_SELECT} WHERE bp.id = ?`).get(id);
+  const row = db.prepare<BinaryPackageRecord>(BINARY_BY_ID).get(id);
   return row && fresh(row);
 }
 
