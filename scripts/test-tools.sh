@@ -44,6 +44,8 @@ perl:String::ShellQuote                        libstring-shellquote-perl  perl-s
 script                                         bsdutils                util-linux               progress output on a terminal
 pkill                                          procps                  procps-ng                stopping leftover test processes
 tmux                                           tmux                    tmux                     the TUI driven on a real terminal
+zsh                                            zsh                     zsh                      zsh completions asked of a real zsh
+fish                                           fish                    fish                     fish completions asked of a real fish
 install:make                                   make                    make                     npm install: building better-sqlite3 and zstd-napi
 install:g++                                    g++                     gcc                      npm install: building better-sqlite3 and zstd-napi
 install:python3                                python3                 python                   npm install: node-gyp

@@ -72,7 +72,13 @@ _${name}() {
   done
   compadd -- \${=$(_${name}_words "$cmdpath")}
 }
-compdef _${name} ${name}
+# Autoloaded from $fpath (the #compdef line), this file is the body of _${name}: complete now,
+# or the first Tab offers nothing. Sourced: register the function.
+if [[ $funcstack[1] == _${name} ]]; then
+  _${name} "$@"
+else
+  compdef _${name} ${name}
+fi
 `;
 }
 

@@ -1,14 +1,13 @@
 /**
- * What a person at a shell meets: completion scripts generated from the command tree (run in a
- * real bash), and logs through the pager only on a terminal (a real pseudo-terminal via
- * util-linux `script`), never in a pipe.
+ * What a person at a shell meets: completion scripts generated from the command tree (loaded into
+ * a real bash, zsh and fish and asked for completions), and logs through the pager only on a
+ * terminal (a real pseudo-terminal via util-linux `script`), never in a pipe.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
-import { bashCompletion, fishCompletion, zshCompletion } from "../../src/cli/completions.js";
 import { cli } from "../cli/fixture.js";
 import { keyOf, seedStore, serveStore, tempDir } from "./harness.js";
 import { runCli } from "./run-cli.js";
@@ -24,30 +23,103 @@ function complete(script: string, words: string[]): string[] {
   return out.split("\n").filter(Boolean).sort();
 }
 
+/** What fish completes for the typed `line`: the candidates, each as `name<TAB>description`. */
+function completeFish(script: string, line: string): string[] {
+  const file = join(tempDir(), "rebuilder.fish");
+  writeFileSync(file, script);
+  const out = execFileSync("fish", ["--no-config", "-c", "source $argv[1]; complete -C $argv[2]", file, line], { encoding: "utf8", timeout: 20_000 });
+  return out.split("\n").filter(Boolean).sort();
+}
+
+/**
+ * What zsh's completion system offers when each of `lines` is typed and Tab pressed at one
+ * interactive zsh on a pseudo-terminal (driven by zpty; one session, as compinit takes seconds),
+ * with the script sourced after compinit or autoloaded from $fpath by its #compdef line. A compadd
+ * wrapper records the real compadd's matches (-O) and $PATH as the completion function sees it.
+ */
+function completeZsh<L extends string>(script: string, load: "source" | "fpath", lines: readonly L[]): Record<L, { offered: string[]; path: string }> {
+  const dir = tempDir();
+  mkdirSync(join(dir, "functions"));
+  writeFileSync(join(dir, "functions", "_rebuilder"), script);
+  writeFileSync(
+    join(dir, ".zshrc"),
+    [
+      "PS1='READY%% '",
+      load === "fpath" ? `fpath=(${dir}/functions $fpath)` : "",
+      `autoload -U compinit; compinit -u -d ${dir}/.zcompdump`,
+      load === "source" ? `source ${dir}/functions/_rebuilder` : "",
+      `compadd() { local -a m; builtin compadd -O m "$@"; print -rl -- $m >> ${dir}/offered; print -r -- "$PATH" > ${dir}/path; builtin compadd "$@"; }`,
+    ].join("\n"),
+  );
+  // Type only once the prompt is up (zle drops a Tab typed ahead), then clear the line and print a
+  // marker: its echo reads DO''NE, so DONE arrives once the completion has run.
+  const drive = [
+    "zmodload zsh/zpty",
+    'zpty z "ZDOTDIR=${(q)1} zsh -d -i"',
+    "zpty -r z out '*READY*'",
+    "for ((i = 2; i <= $#; i++)); do",
+    `  zpty -w -n z "\${@[i]}"$'\\t'`,
+    `  zpty -w -n z $'\\x15'"print DO''NE"$'\\n'`,
+    "  zpty -r z out '*DONE*'",
+    "  touch $1/offered $1/path; mv $1/offered $1/offered.$i; mv $1/path $1/path.$i",
+    "done",
+    "zpty -d z",
+  ].join("\n");
+  execFileSync("zsh", ["-f", "-c", drive, "zsh", dir, ...lines], { encoding: "utf8", timeout: 60_000, env: { ...process.env, TERM: "xterm" } });
+  const read = (f: string) => readFileSync(join(dir, f), "utf8");
+  const got = lines.map((line, i) => [line, { offered: [...new Set(read(`offered.${i + 2}`).split("\n").filter(Boolean))].sort(), path: read(`path.${i + 2}`).trim() }]);
+  return Object.fromEntries(got) as Record<L, { offered: string[]; path: string }>;
+}
+
 describe("shell completions", () => {
   const program = buildProgram();
-  const bash = bashCompletion(program);
+  const scripts = { bash: "", zsh: "", fish: "" };
+  // Every top-level command of this build, but not the hidden one serve runs its syncs with.
+  const commands = program.commands.map((c) => c.name()).filter((name) => name !== "serve-sync");
+
+  beforeAll(async () => {
+    for (const shell of ["bash", "zsh", "fish"] as const) {
+      const r = await runCli(tempDir(), ["completions", shell]);
+      expect(r.code).toBe(0);
+      scripts[shell] = r.stdout;
+    }
+  });
 
   it("bash completes commands, nested subcommands and their options from the command tree", () => {
+    const bash = scripts.bash;
     expect(complete(bash, ["rebuilder", "pkgs", "l"])).toEqual(["log", "ls"]);
     expect(complete(bash, ["rebuilder", "-H", "http://x", "queue", ""])).toEqual(expect.arrayContaining(["ls", "push", "drop", "requeue", "--help"]));
     expect(complete(bash, ["rebuilder", "check", "--t"])).toEqual(["--threshold", "--timeout", "--trust-unsigned"]);
     expect(complete(bash, ["rebuilder", "remote", "ls", "--"])).toEqual(["--help", "--json", "--known", "--root"]);
-    // Every top-level command of this build is offered, but not the hidden one serve runs its syncs with.
     const offered = complete(bash, ["rebuilder", ""]);
-    expect(offered).toEqual(expect.arrayContaining(program.commands.map((c) => c.name()).filter((name) => name !== "serve-sync")));
+    expect(offered).toEqual(expect.arrayContaining(commands));
     expect(offered).not.toContain("serve-sync");
   });
 
-  it("zsh and fish scripts name the same commands and options", () => {
-    const zsh = zshCompletion(program);
-    const fish = fishCompletion(program);
-    expect(zsh.startsWith("#compdef rebuilder\n")).toBe(true);
-    // zsh ties path, fpath, cdpath and manpath to its environment: a local one would empty $PATH while completing.
-    expect(zsh).not.toMatch(/\blocal\b[^\n]*\b(path|fpath|cdpath|manpath)\b/);
-    expect(zsh).toContain("'pkgs') echo 'sync sync-profile log diffoscope attestation ls sync-stdin");
-    expect(fish).toContain("complete -c rebuilder -n '__fish_seen_subcommand_from remote; and not __fish_seen_subcommand_from add rm ls' -a 'add'");
-    expect(fish).toContain("complete -c rebuilder -n '__fish_seen_subcommand_from check' -l trust-unsigned");
+  it("zsh completes commands, nested subcommands and their options, sourced or autoloaded from $fpath", () => {
+    for (const load of ["source", "fpath"] as const) {
+      const got = completeZsh(scripts.zsh, load, ["rebuilder pkgs l", "rebuilder check --t", "rebuilder -H http://x queue ", "rebuilder "]);
+      expect(got["rebuilder pkgs l"].offered).toEqual(["log", "ls"]);
+      expect(got["rebuilder check --t"].offered).toEqual(["--threshold", "--timeout", "--trust-unsigned"]);
+      expect(got["rebuilder -H http://x queue "].offered).toEqual(expect.arrayContaining(["ls", "push", "drop", "requeue", "--help"]));
+      expect(got["rebuilder "].offered).toEqual(expect.arrayContaining(commands));
+      expect(got["rebuilder "].offered).not.toContain("serve-sync");
+      // zsh ties $path to $PATH: a completion variable named path would empty PATH while completing.
+      expect(got["rebuilder "].path).toBe(process.env.PATH);
+    }
+  });
+
+  it("fish completes commands with their descriptions, nested subcommands and their options", () => {
+    const names = (line: string) => completeFish(scripts.fish, line).map((c) => c.split("\t")[0]);
+    const pkgsLs = program.commands.find((c) => c.name() === "pkgs")?.commands.find((c) => c.name() === "ls");
+    expect(completeFish(scripts.fish, "rebuilder pkgs l")).toContain(`ls\t${pkgsLs?.description()}`);
+    expect(names("rebuilder pkgs l")).toEqual(["log", "ls"]);
+    expect(names("rebuilder check --t")).toEqual(["--threshold", "--timeout", "--trust-unsigned"]);
+    expect(names("rebuilder remote ")).toEqual(["add", "ls", "rm"]);
+    expect(names("rebuilder -H http://x queue ")).toEqual(expect.arrayContaining(["ls", "push", "drop", "requeue"]));
+    const top = names("rebuilder ");
+    expect(top).toEqual(expect.arrayContaining(commands));
+    expect(top).not.toContain("serve-sync");
   });
 
   it("rebuilder completions rejects an unknown shell", async () => {
