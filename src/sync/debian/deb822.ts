@@ -19,10 +19,17 @@ const COLON = 0x3a;
 
 const isBlank = (c: number | undefined) => c === SPACE || c === TAB || c === CR;
 
-/** Field values are ASCII nearly always; UTF-8 (names in Maintainer) is decoded when present. */
+/** Buffer's latin1 decoder without toString's dispatch on the encoding name: Node and Bun both have it, untyped. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+
+/**
+ * Field values are ASCII nearly always; UTF-8 (names in Maintainer) is decoded when present.
+ * ASCII is cut with latin1Slice: for these short values Bun's `toString("latin1", …)` costs
+ * ~430 ns against ~115 (a third of a core-second over the bookworm slice); Node's ~170 against ~110.
+ */
 function decodeValue(buf: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return buf.toString("utf8", start, end);
-  return buf.toString("latin1", start, end);
+  return latin1Slice.call(buf, start, end);
 }
 
 /** The value of a line from `start`, without surrounding blanks. */
