@@ -1,6 +1,7 @@
 /** `rebuilder sync`, `pkgs sync` and `pkgs sync-profile`: index → local store, with progress and a summary. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { lowerPriorityForSync } from "../engine/sync-process.js";
 import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
 import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
@@ -41,6 +42,7 @@ export function summaryLine(s: SyncSummary): string {
 }
 
 async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutputOptions): Promise<void> {
+  lowerPriorityForSync();
   for (const p of profiles) {
     const unverified = unverifiedReason(p);
     if (unverified) warn(unverified);

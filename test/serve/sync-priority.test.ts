@@ -1,12 +1,19 @@
-/** The periodic sync's child runs at a lower CPU priority than the server, so a small machine keeps answering requests while it parses and imports. */
-import { writeFileSync } from "node:fs";
+/**
+ * A sync runs at a lower CPU priority than what started it: the periodic sync's child below the
+ * server, `rebuilder pkgs sync` below the shell, so a small machine keeps answering requests (and
+ * drawing the TUI) while it parses and imports.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getPriority } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SyncSchedule } from "../../src/engine/sync-schedule.js";
 import { startServer, type TestServer } from "../api/harness.js";
+import { cli } from "../cli/fixture.js";
 
 describe("the served sync's process", () => {
   let server: TestServer;
@@ -37,6 +44,29 @@ describe("the served sync's process", () => {
     } finally {
       await schedule.stop({ wait: false });
       await run.catch(() => {});
+    }
+  });
+});
+
+describe("rebuilder pkgs sync", () => {
+  it("runs niced below the process that started it", async () => {
+    let requested!: () => void;
+    const firstRequest = new Promise<void>((resolve) => (requested = resolve));
+    // A mirror that never answers: the sync stays in its first fetch while the test looks at it.
+    const hanging = createServer(() => requested());
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const { port } = hanging.address() as AddressInfo;
+    const dataDir = join(mkdtempSync(join(tmpdir(), "rebuilder-sync-nice-")), "data");
+    const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "pkgs", "sync", "archlinux", `http://127.0.0.1:${port}/$repo`, "--component", "core", "--architecture", "x86_64"], {
+      stdio: "ignore",
+    });
+    try {
+      await firstRequest;
+      expect(getPriority(child.pid)).toBe(Math.min(19, getPriority() + 10));
+    } finally {
+      child.kill("SIGKILL");
+      hanging.closeAllConnections();
+      hanging.close();
     }
   });
 });
