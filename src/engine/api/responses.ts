@@ -1,5 +1,6 @@
 /** The app's answers built outside a Hono context, so the runtime's own router (app.ts directRoutes) answers exactly as the app does. */
 import { QueryError } from "../store/queries/pagination.js";
+import { TEXT } from "./blob.js";
 import { HttpError } from "./http-error.js";
 
 /** As Hono's `c.json`. */
@@ -9,7 +10,7 @@ export function jsonResponse(value: unknown): Response {
 
 /** Plain text; an empty body carries no Content-Type, as rebuilderd's empty 403s and 404s. */
 export function textResponse(body: string, status: number): Response {
-  return new Response(body, { status, headers: body ? { "Content-Type": "text/plain; charset=utf-8" } : {} });
+  return new Response(body, { status, headers: body ? { "Content-Type": TEXT } : {} });
 }
 
 /** What a thrown error answers: HttpError's status and text, 400 for a bad query, else 500 with the message (logged). */

@@ -47,7 +47,7 @@ function openDriver(path: string, readonly: boolean): Driver {
   if (isBun) {
     // Only reached under Bun; the specifier is kept out of Node's static resolution.
     const { Database: BunDatabase } = require("bun:sqlite") as typeof import("bun:sqlite");
-    const db = new BunDatabase(path, readonly ? { readonly: true, strict: true, safeIntegers: false } : { create: true, strict: true, safeIntegers: false });
+    const db = new BunDatabase(path, { strict: true, safeIntegers: false, ...(readonly ? { readonly: true } : { create: true }) });
     return {
       prepare: (sql) => {
         const st = db.prepare(sql);
@@ -193,8 +193,13 @@ function wrap(path: string, driver: Driver, beforeRead?: () => void): Database {
         },
         get: (...p) => (beforeRead?.(), (st.get(normalise(p)) ?? undefined) as Row | undefined),
         all: (...p) => (beforeRead?.(), st.all(normalise(p)) as Row[]),
-        // Materialised where reads share a turn's snapshot: a lazy iterator could outlive the turn.
-        iterate: (...p) => (beforeRead ? (beforeRead(), (st.all(normalise(p)) as Row[]).values()) : (st.iterate(normalise(p)) as IterableIterator<Row>)),
+        iterate: beforeRead
+          ? (...p) => {
+              // Materialised where reads share a turn's snapshot: a lazy iterator could outlive the turn.
+              beforeRead();
+              return (st.all(normalise(p)) as Row[]).values();
+            }
+          : (...p) => st.iterate(normalise(p)) as IterableIterator<Row>,
       };
       cache.set(sql, wrapped as Statement<never>);
       return wrapped;
