@@ -1,7 +1,7 @@
 /** `rebuilder sync`, `pkgs sync` and `pkgs sync-profile`: index → local store, with progress and a summary. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { lowerPriorityForSync } from "../engine/sync-process.js";
+import { runAsBackground } from "../engine/cpu-priority.js";
 import { collectReports, syncProfile, type SyncSummary } from "../sync/run.js";
 import { chooseProfiles } from "../sync/chosen-profiles.js";
 import { loadSyncConfig, selectProfiles } from "../sync/profiles.js";
@@ -15,6 +15,8 @@ interface SyncOutputOptions {
   json?: boolean;
   printJson?: boolean;
   force?: boolean;
+  /** Unset by --normal-priority. */
+  background: boolean;
 }
 
 function describe(e: SyncProgress): string {
@@ -42,7 +44,10 @@ export function summaryLine(s: SyncSummary): string {
 }
 
 async function runSync(ctx: CliContext, profiles: SyncProfile[], opts: SyncOutputOptions): Promise<void> {
-  lowerPriorityForSync();
+  if (opts.background) {
+    const notIdle = runAsBackground();
+    if (notIdle) warn(notIdle);
+  }
   for (const p of profiles) {
     const unverified = unverifiedReason(p);
     if (unverified) warn(unverified);
@@ -135,6 +140,7 @@ export function registerSyncCommands(program: Command, pkgs: Command): void {
     .option("--sync-config <file>", "profiles in rebuilderd-sync.conf form", undefined)
     .option("--json", "print the summary as JSON")
     .option("--force", "parse and import even indexes that did not change")
+    .option("--no-background", "run at normal CPU priority, not as background work (faster on a busy machine)")
     .option("--print-json", "print the profiles it would sync as JSON (with no sync config: those detected from this machine), without syncing")
     .action(async (names: string[], o: { syncConfig?: string } & SyncOutputOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
@@ -165,6 +171,7 @@ export function registerSyncCommands(program: Command, pkgs: Command): void {
     .option("--print-json", "print the package reports instead of importing them")
     .option("--json", "print the summary as JSON")
     .option("--force", "parse and import even indexes that did not change")
+    .option("--no-background", "run at normal CPU priority, not as background work (faster on a busy machine)")
     .action(async (distro: string, source: string, o: PkgsSyncOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {
@@ -182,6 +189,7 @@ export function registerSyncCommands(program: Command, pkgs: Command): void {
     .option("--print-json", "print the package reports instead of importing them")
     .option("--json", "print the summary as JSON")
     .option("--force", "parse and import even indexes that did not change")
+    .option("--no-background", "run at normal CPU priority, not as background work (faster on a busy machine)")
     .action(async (names: string[], o: { syncConfig: string } & SyncOutputOptions, cmd: Command) => {
       const ctx = CliContext.of(cmd);
       try {

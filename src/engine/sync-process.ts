@@ -6,12 +6,12 @@
  * Killing it leaves nothing half-imported: each import is one transaction. It dies with serve,
  * also when serve is killed with SIGKILL: util-linux's setpriv (in every Debian and Arch base
  * system) sets its parent-death signal before it starts, so an orphan never commits an import
- * that the restarted server would run again alongside it. The child lowers its own CPU priority:
- * parsing and importing take a core for seconds to minutes, and on a small machine the server's
- * answers should not wait for them.
+ * that the restarted server would run again alongside it. The child runs as background work
+ * (cpu-priority.ts): parsing and importing take a core for seconds to minutes, and on a small
+ * machine the server's answers should not wait for them.
  */
-import { getPriority, setPriority } from "node:os";
 import { runProcess, SpawnError } from "../backends/process-runner.js";
+import { runAsBackground } from "./cpu-priority.js";
 import type { SchedulePolicy } from "./config.js";
 import { selfCommand } from "./self-command.js";
 import type { Database } from "./store/index.js";
@@ -84,25 +84,12 @@ function parseMessage(line: string): SyncMessage | undefined {
   }
 }
 
-/** How much nicer than the process that started it a sync runs (19 is the lowest priority). */
-const SYNC_NICENESS = 10;
-
-/**
- * A sync is background work, as builds are (debrebuild runs under `nice`): the process that runs
- * one (the served sync's child, `rebuilder sync` and `pkgs sync`) lowers its CPU priority, and
- * its decompressors inherit it, so a server or a TUI on the same machine keeps answering while it
- * parses and imports. On an idle machine this costs nothing. Measured on 2 cores with the
- * bookworm slice: lookups' p99 during a sync 12–16 ms at the same priority, 8–10 ms niced.
- */
-export function lowerPriorityForSync(): void {
-  setPriority(Math.min(19, getPriority() + SYNC_NICENESS));
-}
-
 /** The child's side: syncs `profile` into the store, writing each message to `write`. */
 export async function serveSyncChild(db: Database, dataDir: string, profile: SyncProfile, policy: SchedulePolicy, write: (line: string) => void): Promise<void> {
-  lowerPriorityForSync();
   const send = (m: SyncMessage) => write(`${JSON.stringify(m)}\n`);
+  const notIdle = runAsBackground();
   send({ started: { pid: process.pid } });
+  if (notIdle) send({ warning: notIdle });
   const summary = await syncProfile(db, profile, {
     dataDir,
     policy,

@@ -1,10 +1,11 @@
 /**
- * A sync runs at a lower CPU priority than what started it: the periodic sync's child below the
- * server, `rebuilder pkgs sync` below the shell, so a small machine keeps answering requests (and
- * drawing the TUI) while it parses and imports.
+ * A sync runs as background work: in the idle scheduling class and niced by 10 below what started
+ * it (the periodic sync's child below the server, `rebuilder pkgs sync` below the shell), so a
+ * small machine keeps answering requests (and drawing the TUI) while it parses and imports.
+ * `--no-background` keeps the caller's priority.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getPriority } from "node:os";
@@ -14,6 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SyncSchedule } from "../../src/engine/sync-schedule.js";
 import { startServer, type TestServer } from "../api/harness.js";
 import { cli } from "../cli/fixture.js";
+
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
+/** The scheduling policy of every thread of `pid` (proc(5): field 41 of each task's stat). */
+function policies(pid: number): number[] {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ").at(-1)!.split(" ")[38]));
+}
 
 describe("the served sync's process", () => {
   let server: TestServer;
@@ -30,7 +40,7 @@ describe("the served sync's process", () => {
     await server.close();
   });
 
-  it("runs niced below the server", async () => {
+  it("runs in the idle class, niced below the server", async () => {
     const syncConf = join(server.root, "rebuilderd-sync.conf");
     const { port } = hanging.address() as AddressInfo;
     writeFileSync(syncConf, `[profile."hangs"]\ndistro = "archlinux"\ncomponents = ["core"]\narchitectures = ["x86_64"]\nsource = "http://127.0.0.1:${port}/$repo"\n`);
@@ -41,6 +51,7 @@ describe("the served sync's process", () => {
     const pid = await started;
     try {
       expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 10));
+      expect(new Set(policies(pid))).toEqual(new Set([SCHED_IDLE]));
     } finally {
       await schedule.stop({ wait: false });
       await run.catch(() => {});
@@ -48,25 +59,50 @@ describe("the served sync's process", () => {
   });
 });
 
+/** Starts `pkgs sync` against a mirror that never answers; calls `look` with its pid and stderr once it is fetching. */
+async function whileSyncing(extra: string[], look: (pid: number, stderr: string) => void, env = process.env): Promise<void> {
+  let requested!: () => void;
+  const firstRequest = new Promise<void>((resolve) => (requested = resolve));
+  // A mirror that never answers: the sync stays in its first fetch while the test looks at it.
+  const hanging = createServer(() => requested());
+  await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+  const { port } = hanging.address() as AddressInfo;
+  const dataDir = join(mkdtempSync(join(tmpdir(), "rebuilder-sync-nice-")), "data");
+  const args = [cli, "--data-dir", dataDir, "pkgs", "sync", "archlinux", `http://127.0.0.1:${port}/$repo`, "--component", "core", "--architecture", "x86_64", ...extra];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  try {
+    await firstRequest;
+    look(child.pid!, stderr);
+  } finally {
+    child.kill("SIGKILL");
+    hanging.closeAllConnections();
+    hanging.close();
+  }
+}
+
 describe("rebuilder pkgs sync", () => {
-  it("runs niced below the process that started it", async () => {
-    let requested!: () => void;
-    const firstRequest = new Promise<void>((resolve) => (requested = resolve));
-    // A mirror that never answers: the sync stays in its first fetch while the test looks at it.
-    const hanging = createServer(() => requested());
-    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
-    const { port } = hanging.address() as AddressInfo;
-    const dataDir = join(mkdtempSync(join(tmpdir(), "rebuilder-sync-nice-")), "data");
-    const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "pkgs", "sync", "archlinux", `http://127.0.0.1:${port}/$repo`, "--component", "core", "--architecture", "x86_64"], {
-      stdio: "ignore",
+  it("runs in the idle class, niced below the process that started it", async () => {
+    await whileSyncing([], (pid) => {
+      expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 10));
+      expect(new Set(policies(pid))).toEqual(new Set([SCHED_IDLE]));
     });
-    try {
-      await firstRequest;
-      expect(getPriority(child.pid)).toBe(Math.min(19, getPriority() + 10));
-    } finally {
-      child.kill("SIGKILL");
-      hanging.closeAllConnections();
-      hanging.close();
-    }
+  });
+
+  it("says so when it cannot enter the idle class, and runs niced", async () => {
+    // No chrt on this PATH.
+    await whileSyncing([], (pid, stderr) => {
+      expect(stderr).toMatch(/the sync runs at nice \d+ instead of the idle scheduling class \(chrt: .*ENOENT.*\); install util-linux, which has chrt/);
+      expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 10));
+      expect(new Set(policies(pid))).toEqual(new Set([SCHED_OTHER]));
+    }, { ...process.env, PATH: mkdtempSync(join(tmpdir(), "rebuilder-no-chrt-")) });
+  });
+
+  it("keeps the caller's priority with --no-background", async () => {
+    await whileSyncing(["--no-background"], (pid) => {
+      expect(getPriority(pid)).toBe(getPriority());
+      expect(new Set(policies(pid))).toEqual(new Set([SCHED_OTHER]));
+    });
   });
 });
