@@ -12,11 +12,14 @@ export function collectGarbage(): void {
 
 const ROWS_PER_NUDGE = 8192;
 
-/** For a loop that writes a row per statement call (each call leaves a little garbage): a quick collection every few thousand rows. */
+/** For a loop that writes rows through statement calls (each call leaves a little garbage): a quick collection every few thousand rows. */
 export class RowGarbage {
   private rows = 0;
 
-  wrote(): void {
-    if (++this.rows % ROWS_PER_NUDGE === 0) bun?.gc(false);
+  wrote(rows = 1): void {
+    this.rows += rows;
+    if (this.rows < ROWS_PER_NUDGE) return;
+    this.rows = 0;
+    bun?.gc(false);
   }
 }

@@ -124,6 +124,49 @@ describe("importing a package report", () => {
     expect(queued(db)).toHaveLength(0);
   });
 
+  it("writes every group and binary of a large report in report order, each binary with its own group", () => {
+    const db = store();
+    // 150 groups and 225 binaries: several multi-row batches and a remainder that is not a whole one.
+    const groups = Array.from({ length: 150 }, (_, i) => group(`pkg${i}`, "1", i % 2 ? [`pkg${i}`] : [`pkg${i}`, `pkg${i}-doc`]));
+    const c = importReport(db, report(...groups), "s", "d");
+    expect(c).toMatchObject({ packages: 150, new: 150, queued: 150, binaries: 225 });
+    const written = db
+      .prepare<{ binary: string; source: string; input: string }>(
+        `SELECT bp.name AS binary, sp.name AS source, bi.url AS input FROM binary_packages bp
+         JOIN source_packages sp ON sp.id = bp.source_package_id JOIN build_inputs bi ON bi.id = bp.build_input_id ORDER BY bp.id`,
+      )
+      .all();
+    expect(written).toEqual(groups.flatMap((g) => g.artifacts.map((a) => ({ binary: a.name, source: g.name, input: g.url }))));
+    expect(db.prepare<{ name: string }>("SELECT name FROM source_packages ORDER BY id").all().map((r) => r.name)).toEqual(groups.map((g) => g.name));
+  });
+
+  it("keeps one row for a binary a group lists twice, with the later listing", () => {
+    const db = store();
+    const g = group("hello", "1", ["hello", "hello-doc", "hello"]);
+    g.artifacts[2]!.url = "https://mirror.example/pool/hello_1_amd64.deb?again";
+    const c = importReport(db, report(g), "s", "d");
+    expect(c.binaries).toBe(3);
+    expect(db.prepare("SELECT name, artifact_url FROM binary_packages ORDER BY id").all()).toEqual([
+      { name: "hello", artifact_url: "https://mirror.example/pool/hello_1_amd64.deb?again" },
+      { name: "hello-doc", artifact_url: "https://mirror.example/pool/hello-doc_1_amd64.deb" },
+    ]);
+  });
+
+  it("queues a build input that two releases share once, in the sync that adds both and in a later one that adds a third", () => {
+    const db = store();
+    const inRelease = (release: string, ...packages: SourceGroupReport[]) => ({ report: { ...report(...packages), release }, scope: `p\0${release}\0amd64`, digest: release });
+    const first = importReports(db, [inRelease("sid", group("pair", "1"), group("lone", "1")), inRelease("trixie", group("pair", "1"))], policy, now);
+    expect(first).toMatchObject({ packages: 3, new: 3, queued: 2 });
+    expect(queued(db)).toEqual([
+      { name: "lone", version: "1", priority: 1 },
+      { name: "pair", version: "1", priority: 1 },
+    ]);
+    const later = importReports(db, [inRelease("forky", group("pair", "1"), group("other", "1"))], policy, now);
+    // Both versions are new source packages (a release of their own); pair's build input has friends, one of them queued.
+    expect(later).toMatchObject({ packages: 2, new: 2, updated: 0, queued: 1 });
+    expect(queued(db).map((q) => q.name)).toEqual(["lone", "other", "pair"]);
+  });
+
   it("stores each artifact's checksum and size from the index", () => {
     const db = store();
     const g = group("hello", "1");

@@ -31,14 +31,28 @@ export function enqueueAfterSync(db: Database, buildInputId: number, isNew: bool
   });
 }
 
+/** A build input a sync imported, for enqueueAllAfterSync. */
+export interface SyncedInput {
+  id: number;
+  /** As enqueueAfterSync's `isNew`. */
+  isNew: boolean;
+  /**
+   * The caller knows it is new, without friends, queue row or failures (a build input the sync
+   * itself created, no other with its url, backend and architecture): it is queued without
+   * looking at it. Unset: looked up.
+   */
+  alone?: boolean;
+}
+
 /**
  * enqueueAfterSync for every build input a sync imported, in the order given, with the same
  * decisions and the same queue row order. The common case of a first sync, a new build input
  * without friends, queue row or failures, is queued with priority 1 by one statement per run
  * of such inputs instead of a query and an insert each. Returns how many were queued.
  */
-export function enqueueAllAfterSync(db: Database, inputs: readonly { id: number; isNew: boolean }[], policy: SchedulePolicy, now: Date): number {
-  const summaries = friendSummaries(db, inputs.map((i) => i.id));
+export function enqueueAllAfterSync(db: Database, inputs: readonly SyncedInput[], policy: SchedulePolicy, now: Date): number {
+  const unknown = inputs.filter((i) => i.isNew && !i.alone).map((i) => i.id);
+  const summaries = new Map(friendSummaries(db, unknown).map((s, i) => [unknown[i]!, s]));
   const insertRun = db.prepare("INSERT INTO queue (build_input_id, priority, queued_at) SELECT value, 1, ? FROM json_each(?) ORDER BY key");
   const queuedAt = toDbTime(now);
   let queued = 0;
@@ -48,8 +62,8 @@ export function enqueueAllAfterSync(db: Database, inputs: readonly { id: number;
     queued += run.length;
     run = [];
   };
-  for (const [i, { id, isNew }] of inputs.entries()) {
-    if (isNew && newAndAlone(summaries[i]!, policy)) {
+  for (const { id, isNew, alone } of inputs) {
+    if (isNew && (alone || newAndAlone(summaries.get(id)!, policy))) {
       run.push(id);
       continue;
     }
