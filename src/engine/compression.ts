@@ -4,11 +4,11 @@
  * nothing downloaded at install time); zstd from Bun's built-in codec in the binary and from
  * zstd-napi under Node (Node 20's zlib has no zstd).
  */
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import * as zlib from "node:zlib";
 import { createGunzip } from "node:zlib";
-import { Readable, type Writable } from "node:stream";
+import { Readable } from "node:stream";
 
 export type Codec = "gzip" | "xz" | "zstd" | "bzip2" | "none";
 
@@ -162,9 +162,9 @@ export async function* decompressStream(data: Uint8Array, what: string, options:
         yield zstdDecompress(data);
         return;
       case "xz": {
-        const child = options.xz === null ? null : await startXz(options.xz ?? "xz");
+        const child = options.xz === null ? null : await startXz(options.xz ?? "xz", data);
         if (child) {
-          yield* xzOutput(child, data, what);
+          yield* xzOutput(child, what);
           return;
         }
         // Loaded only when needed: compiling the WebAssembly would slow every start of the program.
@@ -192,40 +192,88 @@ export async function* decompressStream(data: Uint8Array, what: string, options:
  * the WebAssembly decoder and runs on another core while the caller parses what it has decoded
  * so far. Run without a shell; killed when the reader stops early.
  */
-type XzChild = ChildProcessByStdio<Writable, Readable, Readable>;
+interface XzChild {
+  /** What xz writes to stdout, as it comes. */
+  output: AsyncIterable<Uint8Array>;
+  /** Resolves once xz has exited and its output has ended, with the start of what it wrote to stderr. */
+  exited: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+  /** Kills xz unless it has exited. */
+  stop(): void;
+}
 
-/** Starts `command --decompress --stdout`, or resolves to null when it cannot be started (not installed). */
-function startXz(command: string): Promise<XzChild | null> {
+// --no-warn: a warning (e.g. an unknown check type) must not turn a good exit into a failure.
+const XZ_ARGS = ["--decompress", "--stdout", "--no-warn"];
+const STDERR_KEPT = 4096;
+
+/**
+ * Starts `command` on `data`, or resolves to null when it cannot be started (not installed).
+ * The one runtime difference in this file: under Bun, its own spawn and stream read the pipe at
+ * less cost per chunk than its node:child_process streams (~0.15 CPU-s less in a bookworm sync).
+ */
+function startXz(command: string, data: Uint8Array): Promise<XzChild | null> {
+  // Untranslated messages: they end up in our error text.
+  const env = { ...process.env, LC_ALL: "C" };
+  return typeof process.versions.bun === "string" ? Promise.resolve(startBunXz(command, data, env)) : startNodeXz(command, data, env);
+}
+
+function startBunXz(command: string, data: Uint8Array, env: NodeJS.ProcessEnv): XzChild | null {
+  let child: Bun.Subprocess<Uint8Array, "pipe", "pipe">;
+  try {
+    child = Bun.spawn([command, ...XZ_ARGS], { stdin: data, stdout: "pipe", stderr: "pipe", env });
+  } catch {
+    return null;
+  }
+  const stderr = new Response(child.stderr).text().catch(() => "");
+  return {
+    output: (async function* () {
+      const reader = child.stdout.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    })(),
+    exited: child.exited.then(async (code) => ({ code, signal: child.signalCode === null ? null : String(child.signalCode), stderr: (await stderr).slice(0, STDERR_KEPT) })),
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+function startNodeXz(command: string, data: Uint8Array, env: NodeJS.ProcessEnv): Promise<XzChild | null> {
   return new Promise((resolve) => {
-    // --no-warn: a warning (e.g. an unknown check type) must not turn a good exit into a failure.
-    const child = spawn(command, ["--decompress", "--stdout", "--no-warn"], {
-      stdio: ["pipe", "pipe", "pipe"],
-      // Untranslated messages: they end up in our error text.
-      env: { ...process.env, LC_ALL: "C" },
-    });
-    child.once("spawn", () => resolve(child));
+    const child = spawn(command, XZ_ARGS, { stdio: ["pipe", "pipe", "pipe"], env });
     child.once("error", () => resolve(null));
+    child.once("spawn", () => {
+      const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+        child.once("close", (code, signal) => resolve({ code, signal, stderr })),
+      );
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text.slice(0, STDERR_KEPT - stderr.length)));
+      // xz stops reading at the first corrupt byte: the broken pipe is expected, its exit status tells.
+      child.stdin.on("error", () => {});
+      child.stdin.end(data);
+      resolve({
+        output: child.stdout,
+        exited,
+        stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        },
+      });
+    });
   });
 }
 
-/** Feeds `data` to a started xz and yields its output; throws CorruptDataError when xz fails. */
-async function* xzOutput(child: XzChild, data: Uint8Array, what: string): AsyncGenerator<Uint8Array> {
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("close", (code, signal) => resolve({ code, signal })),
-  );
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text.slice(0, 4096 - stderr.length)));
-  // xz stops reading at the first corrupt byte: the broken pipe is expected, its exit status tells.
-  child.stdin.on("error", () => {});
-  child.stdin.end(data);
+/** Yields the output of a started xz; throws CorruptDataError when xz fails. */
+async function* xzOutput(child: XzChild, what: string): AsyncGenerator<Uint8Array> {
   try {
-    for await (const chunk of child.stdout) yield chunk as Uint8Array;
-    const { code, signal } = await closed;
+    yield* child.output;
+    const { code, signal, stderr } = await child.exited;
     if (code !== 0) {
       const message = stderr.trim().replace(/^xz: \(stdin\): /, "") || (signal ? `xz killed by ${signal}` : `xz exit code ${code}`);
       throw new CorruptDataError(what, `corrupt or truncated xz data (${message})`);
     }
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    child.stop();
   }
 }
