@@ -3,14 +3,14 @@
  * needing the Sources (so all index files can be decompressed and parsed at once), then
  * `addPackages` maps each listed binary to its upload and hands accepted ones to the reports.
  */
-import { IndexError, type ArtifactReport } from "../report.js";
+import { IndexError, type ArtifactReport, type FilterSubject } from "../report.js";
 import type { SyncContext } from "../types.js";
 import { uploadVersion } from "./buildinfo-url.js";
 import { readIndexStanzas } from "./index-stanzas.js";
 import { checkArchitecture, checkPackageName, checkPoolPath, checkSha256, checkSize, checkVersion } from "./policy.js";
 import type { PackagesFile } from "./release-files.js";
 import type { ReportBuilder } from "./report-builder.js";
-import type { SourceIndex } from "./sources-index.js";
+import type { SourceEntry, SourceIndex } from "./sources-index.js";
 
 const FIELDS = ["Package", "Source", "Version", "Architecture", "Filename", "SHA256", "Size"] as const;
 const REQUIRED = ["Package", "Version", "Architecture", "Filename"] as const;
@@ -65,6 +65,28 @@ export async function listPackages(
   return { url, component, binaries: listed };
 }
 
+/**
+ * A binary as the filter rules see it. Its maintainers are split only if a rule reads them: a
+ * getter on the prototype, not one per object literal, which cost each binary a closure.
+ */
+class BinarySubject implements FilterSubject {
+  readonly binaryName: string;
+  readonly sourceName: string;
+
+  constructor(
+    binary: ListedBinary,
+    private readonly match: SourceEntry | undefined,
+    readonly component: string,
+  ) {
+    this.binaryName = binary.name;
+    this.sourceName = binary.sourceName;
+  }
+
+  get maintainers(): string[] {
+    return this.match?.maintainers ?? [];
+  }
+}
+
 /** Matches the listed binaries of one Packages file to their sources and adds those the filters accept. */
 export function addPackages(
   { url, component, binaries }: PackagesListing,
@@ -77,16 +99,7 @@ export function addPackages(
     const wanted = b.sourceVersion ?? b.version;
     const match = sources.find(b.sourceName, wanted);
     // Without its source the binary is skipped; that is only worth a warning if the filters want it.
-    // A getter: the maintainers are split only if a filter rule reads them.
-    const subject = {
-      binaryName: b.name,
-      sourceName: b.sourceName,
-      get maintainers() {
-        return match?.maintainers ?? [];
-      },
-      component,
-    };
-    if (!ctx.accept(subject)) continue;
+    if (!ctx.accept(new BinarySubject(b, match, component))) continue;
     if (!match) {
       ctx.warn(`${url}: ${b.name} ${b.version} skipped: source ${b.sourceName} ${wanted} is not in Sources`);
       continue;

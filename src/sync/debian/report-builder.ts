@@ -43,8 +43,9 @@ export class ReportBuilder {
     }
     // An `all` binary is listed in binary-all and in every binary-<arch>: keep it once. A scan of
     // the upload's few binaries costs less than a key string per binary in a set.
-    if (group.artifacts.some((a) => a.name === artifact.name && a.version === artifact.version && a.component === artifact.component)) return;
-    group.artifacts.push(artifact);
+    const { artifacts } = group;
+    for (const a of artifacts) if (a.name === artifact.name && a.version === artifact.version && a.component === artifact.component) return;
+    artifacts.push(artifact);
   }
 
   reports(): PackageReport[] {
