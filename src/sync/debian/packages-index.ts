@@ -54,13 +54,25 @@ export async function listPackages(
 ): Promise<PackagesListing> {
   const url = file.url;
   const listed: ListedBinary[] = [];
+  // The binaries of one source follow each other with the same Source value: it is parsed once
+  // and its name and version strings are shared instead of cut again for every binary.
+  let lastSourceValue: string | undefined;
+  let lastSource = { name: "", version: undefined as string | undefined };
   await readIndexStanzas(file, ctx, FIELDS, REQUIRED, (stanza, name, version) => {
     const architecture = checkArchitecture(url, name, "Architecture", stanza.Architecture!);
     const filename = checkPoolPath(url, name, "Filename", stanza.Filename!);
-    const source = stanza.Source ? parseSourceField(url, name, stanza.Source) : { name, version: undefined };
+    let sourceName = name;
+    let sourceVersion: string | undefined;
+    if (stanza.Source) {
+      if (stanza.Source !== lastSourceValue) {
+        lastSource = parseSourceField(url, name, stanza.Source);
+        lastSourceValue = stanza.Source;
+      }
+      ({ name: sourceName, version: sourceVersion } = lastSource);
+    }
     const sha256 = stanza.SHA256 === undefined ? undefined : checkSha256(url, name, "SHA256", stanza.SHA256);
     const size = stanza.Size === undefined ? undefined : Number(checkSize(url, name, "Size", stanza.Size));
-    if (wanted(architecture)) listed.push({ name, version, architecture, filename, sourceName: source.name, sourceVersion: source.version, sha256, size });
+    if (wanted(architecture)) listed.push({ name, version, architecture, filename, sourceName, sourceVersion, sha256, size });
   });
   return { url, component, binaries: listed };
 }
