@@ -22,6 +22,8 @@ export function runAsBackground(): string | undefined {
   setPriority(Math.min(19, getPriority() + NICENESS));
   const r = spawnSync("chrt", ["--idle", "--all-tasks", "--pid", "0", String(process.pid)], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
   if (r.status === 0) return undefined;
-  const why = r.error ? `chrt: ${r.error.message}` : r.stderr.trim() || `chrt exit code ${r.status}`;
+  // Node and Bun word a missing program differently; the code is the same.
+  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+  const why = missing ? "chrt: not found on PATH" : r.error ? `chrt: ${r.error.message}` : r.stderr.trim() || `chrt exit code ${r.status}`;
   return `the sync runs at nice ${getPriority()} instead of the idle scheduling class (${why}); install util-linux, which has chrt`;
 }

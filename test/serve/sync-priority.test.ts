@@ -93,7 +93,7 @@ describe("rebuilder pkgs sync", () => {
   it("says so when it cannot enter the idle class, and runs niced", async () => {
     // No chrt on this PATH.
     await whileSyncing([], (pid, stderr) => {
-      expect(stderr).toMatch(/the sync runs at nice \d+ instead of the idle scheduling class \(chrt: .*ENOENT.*\); install util-linux, which has chrt/);
+      expect(stderr).toMatch(/the sync runs at nice \d+ instead of the idle scheduling class \(chrt: not found on PATH\); install util-linux, which has chrt/);
       expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 10));
       expect(new Set(policies(pid))).toEqual(new Set([SCHED_OTHER]));
     }, { ...process.env, PATH: mkdtempSync(join(tmpdir(), "rebuilder-no-chrt-")) });
