@@ -2,10 +2,11 @@
  * A sync runs as background work: in the idle scheduling class and niced by 10 below what started
  * it (the periodic sync's child below the server, `rebuilder pkgs sync` below the shell), so a
  * small machine keeps answering requests (and drawing the TUI) while it parses and imports.
- * `--no-background` keeps the caller's priority.
+ * The served sync's child leads its own session, so its autogroup is lowered too; a sync started
+ * from a shell leaves the shell's group alone. `--no-background` keeps the caller's priority.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getPriority } from "node:os";
@@ -18,6 +19,15 @@ import { cli } from "../cli/fixture.js";
 
 const SCHED_OTHER = 0;
 const SCHED_IDLE = 5;
+
+/**
+ * The nice of `pid`'s autogroup (proc(5): "/autogroup-N nice K"), or null on a kernel without
+ * autogroups, where sessions do not compete as groups.
+ */
+function autogroupNice(pid: number | "self"): number | null {
+  if (!existsSync("/proc/self/autogroup")) return null;
+  return Number(/ nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, "utf8"))![1]);
+}
 
 /** The scheduling policy of every thread of `pid` (proc(5): field 41 of each task's stat). */
 function policies(pid: number): number[] {
@@ -40,18 +50,25 @@ describe("the served sync's process", () => {
     await server.close();
   });
 
-  it("runs in the idle class, niced below the server", async () => {
+  it("runs in the idle class, niced below the server, in a session group lowered to nice 19", async () => {
     const syncConf = join(server.root, "rebuilderd-sync.conf");
     const { port } = hanging.address() as AddressInfo;
     writeFileSync(syncConf, `[profile."hangs"]\ndistro = "archlinux"\ncomponents = ["core"]\narchitectures = ["x86_64"]\nsource = "http://127.0.0.1:${port}/$repo"\n`);
     const config = { ...server.engine.config, sync: { profiles: ["hangs"], interval: 3600, config: syncConf } };
     const schedule = new SyncSchedule({ db: server.engine.db, dataDir: join(server.root, "data"), config, events: server.engine.events });
     const started = new Promise<number>((resolve) => server.engine.events.subscribe((e) => e.type === "sync.started" && resolve(e.pid)));
+    const serverGroup = autogroupNice("self");
     const run = schedule.runNow("hangs");
     const pid = await started;
     try {
       expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 10));
       expect(new Set(policies(pid))).toEqual(new Set([SCHED_IDLE]));
+      // Its own group, not the server's: the server's keeps its share.
+      if (autogroupNice("self") !== null) {
+        expect(readFileSync(`/proc/${pid}/autogroup`, "utf8")).not.toBe(readFileSync("/proc/self/autogroup", "utf8"));
+        expect(autogroupNice(pid)).toBe(19);
+        expect(autogroupNice("self")).toBe(serverGroup);
+      }
     } finally {
       await schedule.stop({ wait: false });
       await run.catch(() => {});
@@ -83,11 +100,14 @@ async function whileSyncing(extra: string[], look: (pid: number, stderr: string)
 }
 
 describe("rebuilder pkgs sync", () => {
-  it("runs in the idle class, niced below the process that started it", async () => {
+  it("runs in the idle class, niced below the process that started it, and leaves that session's group alone", async () => {
+    const groupBefore = autogroupNice("self");
     await whileSyncing([], (pid) => {
       expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 10));
       expect(new Set(policies(pid))).toEqual(new Set([SCHED_IDLE]));
+      expect(autogroupNice(pid)).toBe(groupBefore);
     });
+    expect(autogroupNice("self")).toBe(groupBefore);
   });
 
   it("says so when it cannot enter the idle class, and runs niced", async () => {
