@@ -22,8 +22,8 @@
  *
  * and a phase that lasts as long as a sync runs with `-d600s`, ended by SIGINT (wrk then reports
  * what it measured). BENCH_API_SECONDS sets the length of the timed phases (default 10; each of
- * the 3 rounds of lookups and floor runs half of it). The
- * machine's 1-minute load average at the start and the end is printed with the numbers.
+ * the ROUNDS rounds of lookups and floor runs half of it). The machine's 1-minute load average at
+ * the start and the end is printed with the numbers.
  * Builds dist/rebuilder first when it is missing or older than the sources. Prints `name: value` lines.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";

@@ -62,6 +62,6 @@ function lowerOwnAutogroup(): string | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    return `the sync's session keeps its share of the CPU beside the server (writing /proc/self/autogroup: ${code ?? (err as Error).message}); mount /proc writable or turn autogroups off (sysctl kernel.sched_autogroup_enabled=0)`;
+    return `the sync's session keeps its full share of the CPU (writing /proc/self/autogroup: ${code ?? (err as Error).message}); mount /proc writable or turn autogroups off (sysctl kernel.sched_autogroup_enabled=0)`;
   }
 }
