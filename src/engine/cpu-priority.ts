@@ -52,11 +52,13 @@ function sessionId(): number {
 
 /**
  * Lowers this process's autogroup when the process leads its session; returns why it could not.
- * A kernel without autogroups (no such file) needs nothing.
+ * Nothing to do where no autogroup schedules it: a kernel without them (no such file) or one that
+ * shows none for this process (an empty file, as in some sandboxes and containers).
  */
 function lowerOwnAutogroup(): string | undefined {
   if (sessionId() !== process.pid) return undefined;
   try {
+    if (!/ nice -?\d+/.test(readFileSync("/proc/self/autogroup", "utf8"))) return undefined;
     writeFileSync("/proc/self/autogroup", String(AUTOGROUP_NICENESS));
     return undefined;
   } catch (err) {

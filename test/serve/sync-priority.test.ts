@@ -21,12 +21,14 @@ const SCHED_OTHER = 0;
 const SCHED_IDLE = 5;
 
 /**
- * The nice of `pid`'s autogroup (proc(5): "/autogroup-N nice K"), or null on a kernel without
- * autogroups, where sessions do not compete as groups.
+ * The nice of `pid`'s autogroup (proc(5): "/autogroup-N nice K"), or null where no autogroup
+ * schedules it (no such file, or an empty one, as in some sandboxes), so sessions do not compete
+ * as groups.
  */
 function autogroupNice(pid: number | "self"): number | null {
-  if (!existsSync("/proc/self/autogroup")) return null;
-  return Number(/ nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, "utf8"))![1]);
+  if (!existsSync(`/proc/${pid}/autogroup`)) return null;
+  const nice = / nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, "utf8"));
+  return nice ? Number(nice[1]) : null;
 }
 
 /** The scheduling policy of every thread of `pid` (proc(5): field 41 of each task's stat). */
