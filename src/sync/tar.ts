@@ -73,8 +73,10 @@ async function feed(
   tail: TailBlock,
   isClosed: () => boolean,
 ): Promise<void> {
-  for await (const chunk of input) {
+  for await (const lent of input) {
     if (isClosed()) return;
+    // tar-stream keeps the chunks it is given, and decompressStream's are only lent.
+    const chunk = Buffer.from(lent);
     tail.push(chunk);
     if (!extract.write(chunk)) await drainOrClose(extract, isClosed);
   }

@@ -2,8 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CorruptDataError, decompressStream, type DecompressOptions } from "../../src/engine/compression.js";
+import { CorruptDataError, decompress, decompressStream, type DecompressOptions } from "../../src/engine/compression.js";
 import { DEBIAN_MIRROR } from "../support/test-data.js";
 
 /** A few hundred KB of index-like text, compressed by the real xz. */
@@ -20,7 +21,8 @@ const decoders: [string, DecompressOptions][] = [
 
 async function drain(data: Uint8Array, options: DecompressOptions): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of decompressStream(data, "dists/x/Packages.xz", options)) chunks.push(chunk);
+  // Copies: a chunk is only lent until the next one.
+  for await (const chunk of decompressStream(data, "dists/x/Packages.xz", options)) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
@@ -72,5 +74,23 @@ describe("native xz process", () => {
     for (let waited = 0; runningXzChildren() > 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(runningXzChildren()).toBe(0);
     expect((await drain(compressed, {})).equals(text)).toBe(true);
+  });
+});
+
+describe("decompress", () => {
+  it("returns the whole output of a file many chunks long, byte for byte as xz -dc writes it", async () => {
+    const path = join(DEBIAN_MIRROR, "dists/bookworm/main/binary-all/Packages.xz");
+    const expected = execFileSync("xz", ["-dc", path], { maxBuffer: 64 << 20 });
+    const actual = await decompress(new Uint8Array(readFileSync(path)), path);
+    expect(actual.byteLength).toBe(expected.byteLength);
+    expect(Buffer.from(actual).equals(expected)).toBe(true);
+  });
+
+  it("leaves nothing in the temporary folder, also when the reader stops early", async () => {
+    const large = new Uint8Array(readFileSync(join(DEBIAN_MIRROR, "dists/bookworm/main/binary-all/Packages.xz")));
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith("rebuilder-xz-"));
+    await decompress(large, "a.xz");
+    for await (const _ of decompressStream(large, "a.xz")) break;
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("rebuilder-xz-"))).toEqual(before);
   });
 });

@@ -234,6 +234,18 @@ describe("archlinux sync: index formats", () => {
     expect(actual[0]!.packages).toHaveLength(2);
   });
 
+  it("reads the real core.db recompressed with xz like the gzip original", async () => {
+    // 580 KB of tar: xz hands it over in many chunks, each kept by the tar reader.
+    const root = tempDir();
+    const path = join(root, "core", "os", "x86_64", "core.db");
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, compress(execFileSync("gzip", ["-dc", CORE_DB]), "xz"));
+    const expected = await sync(profile("", { source: ARCH_DIR }), context().ctx);
+    const actual = await sync(profile(root), context().ctx);
+    expect(actual[0]!.packages).toHaveLength(197);
+    expect(JSON.stringify(actual).replaceAll(`${root}/core/os/x86_64`, "ROOT")).toBe(JSON.stringify(expected).replaceAll(ARCH_DIR, "ROOT"));
+  });
+
   it("reads only desc files and skips the files entries of a .files database", async () => {
     const root = tempDir();
     writeDb(root, "core", packages, { files: true });
