@@ -3,7 +3,6 @@
  * the Packages of each (component, architecture) become one PackageReport per architecture.
  */
 import type { DistroSync, IndexPlan, SyncContext, SyncProfile } from "../types.js";
-import { collectGarbage } from "../gc-nudge.js";
 import { DEFAULT_BUILDINFO_SOURCE } from "./buildinfo-url.js";
 import { addPackages, listPackages, type PackagesListing } from "./packages-index.js";
 import { fetchReleaseIndexes, type ReleaseIndexes } from "./release-files.js";
@@ -27,9 +26,6 @@ export const debianSync: DistroSync = {
         async build() {
           const reports = new ReportBuilder(release.name, profile.architectures, buildinfoBase);
           const { sources, listings } = await readIndexes(await index.indexes(), (a) => reports.wants(a), ctx);
-          // The parsers' garbage and the compressed files go before the reports are built, or
-          // the sync's peak memory holds them all.
-          collectGarbage();
           for (const listing of listings) addPackages(listing, index.mirror, sources, reports, ctx);
           return reports.reports();
         },
