@@ -14,14 +14,20 @@ const SIZE = /^[0-9]{1,15}$/;
 
 type Check = (file: string, entry: string | undefined, field: string, value: string) => string;
 
-const checker =
-  (pattern: RegExp, what: string): Check =>
-  (file, entry, field, value) => {
+/**
+ * A check by `pattern`. Consecutive stanzas often repeat a value (the binaries of one source
+ * share Version, nearly all share Architecture): the last valid one is not tested again.
+ */
+function checker(pattern: RegExp, what: string): Check {
+  let lastValid: string | undefined;
+  return (file, entry, field, value) => {
+    if (value === lastValid) return value;
     if (!pattern.test(value)) {
       throw new IndexError(file, `${field} ${JSON.stringify(value)} is not a valid Debian ${what}`, entry);
     }
-    return value;
+    return (lastValid = value);
   };
+}
 
 export const checkPackageName = checker(PACKAGE_NAME, "package name");
 export const checkVersion = checker(VERSION, "version");
