@@ -1,7 +1,7 @@
 /** xz decoding: the machine's native xz and the WebAssembly fallback give the same bytes and the same errors. */
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptDataError, decompress, decompressStream, type DecompressOptions } from "../../src/engine/compression.js";
@@ -61,6 +61,19 @@ function runningXzChildren(): number {
   return n;
 }
 
+/** Where our running xz child writes (the target of its stdout), or null when none runs. */
+function xzStdout(): string | null {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const [, comm, state, ppid] = /^\d+ \((.*)\) (\S) (\d+)/.exec(readFileSync(`/proc/${pid}/stat`, "utf8"))!;
+      if (comm === "xz" && state !== "Z" && Number(ppid) === process.pid) return readlinkSync(`/proc/${pid}/fd/1`);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return null;
+}
+
 describe("native xz process", () => {
   it("is killed when the reader stops early, and the next decode still works", async () => {
     // 22 MB decompressed: far more than the pipe holds, so xz is still writing when we stop.
@@ -74,6 +87,34 @@ describe("native xz process", () => {
     for (let waited = 0; runningXzChildren() > 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(runningXzChildren()).toBe(0);
     expect((await drain(compressed, {})).equals(text)).toBe(true);
+  });
+});
+
+describe("native xz output", () => {
+  const path = join(DEBIAN_MIRROR, "dists/bookworm/main/binary-all/Packages.xz");
+  const large = new Uint8Array(readFileSync(path));
+
+  it("goes through a file in the temporary folder whose name is already gone", async () => {
+    for await (const _ of decompressStream(large, "a.xz")) {
+      expect(xzStdout()).toMatch(new RegExp(`^${tmpdir()}/rebuilder-xz-\\S+ \\(deleted\\)$`));
+      break;
+    }
+  });
+
+  it("goes through a pipe, with the same bytes, when the temporary folder cannot be written", async () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = "/nonexistent/rebuilder-tmp";
+    try {
+      for await (const _ of decompressStream(large, "a.xz")) {
+        // Node hands a child a socket pair where Bun hands it a pipe.
+        expect(xzStdout()).toMatch(/^(pipe|socket):\[/);
+        break;
+      }
+      expect(Buffer.from(await decompress(large, path)).equals(execFileSync("xz", ["-dc", path], { maxBuffer: 64 << 20 }))).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });
 
