@@ -1,7 +1,7 @@
 /** xz decoding: the machine's native xz and the WebAssembly fallback give the same bytes and the same errors. */
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptDataError, decompress, decompressStream, type DecompressOptions } from "../../src/engine/compression.js";
@@ -96,7 +96,10 @@ describe("native xz output", () => {
 
   it("goes through a file in the temporary folder whose name is already gone", async () => {
     for await (const _ of decompressStream(large, "a.xz")) {
-      expect(xzStdout()).toMatch(new RegExp(`^${tmpdir()}/rebuilder-xz-\\S+ \\(deleted\\)$`));
+      // Linux shows an unlinked file's former name with " (deleted)".
+      const spool = xzStdout()!.replace(/ \(deleted\)$/, "");
+      expect(spool.startsWith(join(tmpdir(), "rebuilder-xz-"))).toBe(true);
+      expect(existsSync(spool)).toBe(false);
       break;
     }
   });
