@@ -82,14 +82,16 @@ describe("store", () => {
     // Committed by the writer, but within the turn whose snapshot the reader already holds.
     expect(count()).toBe(1);
     expect(reader.prepare<{ name: string }>("SELECT name FROM source_packages ORDER BY name").all().map((r) => r.name)).toEqual(["a"]);
-    await new Promise((r) => setTimeout(r, 0));
+    // The snapshot ends in the turn's check phase; an immediate queued after it runs after it. (A
+    // 0 ms timeout may fire first, in the next turn's timers phase, when a millisecond has passed.)
+    await new Promise((r) => setImmediate(r));
     expect(count()).toBe(2);
     expect([...reader.prepare<{ name: string }>("SELECT name FROM source_packages ORDER BY name").iterate()].map((r) => r.name)).toEqual(["a", "b"]);
     expect(() => reader.prepare("DELETE FROM source_packages").run()).toThrow(/readonly/i);
     expect(count()).toBe(2);
     // Closed with a snapshot open: the end of the turn finds nothing to end.
     reader.close();
-    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setImmediate(r));
     expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM source_packages").get()!.n).toBe(2);
     db.close();
   });
