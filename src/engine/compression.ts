@@ -216,9 +216,9 @@ const STDERR_KEPT = 4096;
  * Where xz writes: a file in the temporary folder, read as it grows, rather than a pipe. A pipe
  * hands over 8–64 KB per wake-up: reading the bookworm slice's three pipes cost the parsing
  * process 0.4–0.5 CPU-s (mostly in the kernel), reading the files 1 MB at a time 0.11–0.15, on
- * the core that parses. The file's name is removed as soon as it is open, so nothing is left behind, even by
- * a killed sync; its pages stay in the page cache, not in this process, until it is closed.
- * Null when the folder is not writable: xz then writes to a pipe.
+ * the core that parses. The file's name is removed as soon as it is open, so nothing is left
+ * behind, even by a killed sync; its pages stay in the page cache, not in this process, until it
+ * is closed. Null when the folder is not writable: xz then writes to a pipe.
  */
 function openSpool(): number | null {
   const path = join(tmpdir(), `rebuilder-xz-${process.pid}-${randomUUID()}`);
